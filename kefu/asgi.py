@@ -1,0 +1,9 @@
+"""ASGI entry point: HTTP through Django; websockets join here with the realtime app."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
+
+application = get_asgi_application()

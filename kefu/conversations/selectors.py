@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from kefu.accounts.models import Agent
+from kefu.accounts.permissions import Perm, agent_can
+from kefu.conversations.models import Attachment, Conversation, Message
+from kefu.core.errors import NotFound
+from kefu.core.events import (
+    ActorRef, AgentRef, AttachmentState, ContactRef, ConversationState, MessageState,
+    PublicConversationState, TeamRef,
+)
+
+
+def conversations_visible_to(agent: Agent) -> QuerySet[Conversation]:
+    """Conversations in the inboxes of the agent's teams; every inbox for those allowed."""
+    qs = Conversation.objects.all()
+    if agent_can(agent, Perm.CONVERSATION_VIEW_ALL):
+        return qs
+    # A subquery, not a join: the join would multiply rows per team and need DISTINCT.
+    from kefu.inboxes.models import Inbox
+
+    return qs.filter(inbox__in=Inbox.objects.filter(teams__members=agent).values("pk"))
+
+
+def conversations_for_list(agent: Agent) -> QuerySet[Conversation]:
+    return conversations_visible_to(agent).select_related("contact", "inbox", "assignee", "team").prefetch_related("tags")
+
+
+def access_conversation(*, agent: Agent, conversation_id: object, lock: bool = False) -> Conversation:
+    qs = conversations_visible_to(agent)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    conversation = qs.filter(pk=conversation_id).select_related("contact", "inbox", "assignee", "team").first()
+    if conversation is None:
+        raise NotFound("no such conversation")
+    return conversation
+
+
+def conversation_by_number(*, agent: Agent, number: int) -> Conversation:
+    conversation = conversations_visible_to(agent).filter(number=number).first()
+    if conversation is None:
+        raise NotFound(f"no conversation #{number}")
+    return conversation
+
+
+def messages_of(conversation: Conversation, *, include_private: bool = True) -> QuerySet[Message]:
+    qs = conversation.messages.select_related("author_agent", "author_contact").prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("created_at"))
+    )
+    if not include_private:
+        qs = qs.filter(private=False).filter(~Q(direction="activity"))
+    return qs.order_by("created_at", "id")
+
+
+# --- state: the shapes the API returns and events carry --------------------------------------
+
+
+def conversation_state(conversation: Conversation, *, tags: list[str] | None = None) -> ConversationState:
+    if tags is None:
+        # Uses the prefetch cache when the caller prefetched tags.
+        tags = sorted(t.name for t in conversation.tags.all())
+    c = conversation
+    return ConversationState(
+        id=c.pk, number=c.number, inbox_id=c.inbox_id, channel=c.inbox.channel_type,
+        contact=ContactRef(id=c.contact.pk, name=c.contact.name or c.contact.email or "Visitor"),
+        subject=c.subject, status=c.status, priority=c.priority,
+        assignee=AgentRef(id=c.assignee.pk, display_name=c.assignee.display_name) if c.assignee else None,
+        team=TeamRef(id=c.team.pk, name=c.team.name) if c.team else None,
+        topic=c.topic, language=c.language, tags=tags, custom_attributes=c.custom_attributes,
+        waiting_since=c.waiting_since, first_response_at=c.first_response_at, resolved_at=c.resolved_at,
+        snoozed_until=c.snoozed_until, last_activity_at=c.last_activity_at, created_at=c.created_at,
+    )
+
+
+def conversation_public_state(conversation: Conversation) -> PublicConversationState:
+    c = conversation
+    return PublicConversationState(
+        id=c.pk, number=c.number, status=c.status,
+        assignee_name=c.assignee.display_name if c.assignee else None,
+    )
+
+
+def message_author(message: Message) -> ActorRef | None:
+    if message.author_agent is not None:
+        return ActorRef(kind="agent", id=str(message.author_agent.pk), label=message.author_agent.display_name)
+    if message.author_contact is not None:
+        contact = message.author_contact
+        return ActorRef(kind="contact", id=str(contact.pk), label=contact.name or contact.email or "Customer")
+    if message.author_label:
+        kind = "bot" if message.author_label == "bot" else "system"
+        return ActorRef(kind=kind, id=message.author_label, label=message.author_label)
+    return None
+
+
+def message_state(message: Message, *, attachments: list[Attachment] | None = None) -> MessageState:
+    if attachments is None:
+        attachments = list(message.attachments.all())
+    return MessageState(
+        id=message.pk, conversation_id=message.conversation_id, direction=message.direction,
+        private=message.private, author=message_author(message), body=message.body,
+        source_id=message.source_id, delivery_status=message.delivery_status,
+        delivery_error=message.delivery_error, redactions=list(message.redactions),
+        attachments=[
+            AttachmentState(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size, url=a.file.url)
+            for a in attachments
+        ],
+        created_at=message.created_at,
+    )

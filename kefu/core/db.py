@@ -1,0 +1,33 @@
+"""Database helpers that differ between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def install_sqlite_tuning() -> None:
+    """Nothing to do at import; SQLite pragmas are set per connection via init_command."""
+    return None
+
+
+def counter_next(*, key: str, start: int = 1) -> int:
+    """Atomically take the next value of a named counter, inside the caller's transaction.
+
+    The UPDATE takes a row lock (PostgreSQL) or the write lock (SQLite) held until commit, so
+    values come out in commit order and a rolled-back transaction gives its value back.
+    """
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO core_counter (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+            [key, start - 1],
+        )
+        cur.execute(
+            "UPDATE core_counter SET value = value + 1 WHERE key = %s RETURNING value", [key]
+        )
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])

@@ -1,0 +1,341 @@
+"""The event registry, the event log and the dispatcher.
+
+Every event type is registered here with its payload schema. Actions call `event_emit` inside
+their transaction: the event is validated, appended to the log of each stream it belongs to
+(so it commits or rolls back with the change it describes), and handed to subscribers only
+after the transaction commits. A client that reconnects replays the log from its last seq.
+
+Streams: `conversation:<id>` carries what the customer may see (the widget); `inbox:<id>`
+carries everything agents may see for that inbox (the console); `agent:<id>` is private to one
+agent; `contact:<id>` follows a contact across conversations.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.db import connection, transaction
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from kefu.core.clock import now
+from kefu.core.ids import uuid7
+
+log = logging.getLogger(__name__)
+
+
+# --- payload schemas -------------------------------------------------------------------------
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActorRef(Payload):
+    kind: Literal["agent", "contact", "bot", "system", "api"]
+    id: str
+    label: str
+
+
+class AgentRef(Payload):
+    id: UUID
+    display_name: str
+
+
+class TeamRef(Payload):
+    id: UUID
+    name: str
+
+
+class ContactRef(Payload):
+    id: UUID
+    name: str
+
+
+class ConversationState(Payload):
+    """What an agent sees of a conversation; the console's list row and header."""
+
+    id: UUID
+    number: int
+    inbox_id: UUID
+    channel: str
+    contact: ContactRef
+    subject: str
+    status: Literal["open", "pending", "snoozed", "resolved", "closed"]
+    priority: Literal["low", "normal", "high", "urgent"]
+    assignee: AgentRef | None
+    team: TeamRef | None
+    topic: str
+    language: str
+    tags: list[str]
+    custom_attributes: dict[str, Any]
+    waiting_since: datetime | None
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    snoozed_until: datetime | None
+    last_activity_at: datetime
+    created_at: datetime
+
+
+class PublicConversationState(Payload):
+    """What the customer sees of their own conversation."""
+
+    id: UUID
+    number: int
+    status: Literal["open", "pending", "snoozed", "resolved", "closed"]
+    assignee_name: str | None
+
+
+class AttachmentState(Payload):
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageState(Payload):
+    id: UUID
+    conversation_id: UUID
+    direction: Literal["incoming", "outgoing", "activity"]
+    private: bool
+    author: ActorRef | None
+    body: str
+    source_id: str | None
+    delivery_status: Literal["pending", "sent", "delivered", "read", "failed"]
+    delivery_error: str
+    redactions: list[str]
+    attachments: list[AttachmentState]
+    created_at: datetime
+
+
+class ConversationEvent(Payload):
+    conversation: ConversationState
+    actor: ActorRef
+    changed: list[str] = []
+
+
+class ConversationStatusEvent(ConversationEvent):
+    previous_status: str
+
+
+class PublicConversationEvent(Payload):
+    conversation: PublicConversationState
+
+
+class MessageEvent(Payload):
+    message: MessageState
+    # The conversation as it is after this message (last activity, waiting since, first
+    # response); absent on the customer's stream, which must not see internal state.
+    conversation: ConversationState | None = None
+
+
+class MessageStatusEvent(Payload):
+    message_id: UUID
+    conversation_id: UUID
+    delivery_status: Literal["pending", "sent", "delivered", "read", "failed"]
+    delivery_error: str = ""
+
+
+class ContactEvent(Payload):
+    contact_id: UUID
+    actor: ActorRef
+    changed: list[str] = []
+
+
+class ContactMergedEvent(Payload):
+    primary_id: UUID
+    secondary_id: UUID
+    audit_id: UUID
+    actor: ActorRef
+    reverted: bool = False
+
+
+# --- registry --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventType:
+    name: str
+    schema: type[Payload]
+    description: str
+    public_schema: type[Payload] | None = None  # what the customer's stream carries, if anything
+
+
+REGISTRY: dict[str, EventType] = {}
+
+
+def event_type_register(
+    name: str, schema: type[Payload], description: str, public_schema: type[Payload] | None = None
+) -> EventType:
+    noun, _, verb = name.partition(".")
+    if not noun or not verb or "." in verb:
+        raise ValueError(f"event names are noun.verb, not {name!r}")
+    if name in REGISTRY:
+        raise ValueError(f"event type {name!r} is registered twice")
+    REGISTRY[name] = EventType(name, schema, description, public_schema)
+    return REGISTRY[name]
+
+
+event_type_register(
+    "conversation.created", ConversationEvent, "A conversation was opened.", PublicConversationEvent
+)
+event_type_register("conversation.updated", ConversationEvent, "Subject, priority, topic, language, tags or attributes changed.")
+event_type_register("conversation.assigned", ConversationEvent, "Assignee or team changed.", PublicConversationEvent)
+event_type_register(
+    "conversation.status_changed", ConversationStatusEvent, "Status changed.", PublicConversationEvent
+)
+event_type_register("message.created", MessageEvent, "A message, note or activity was added.", MessageEvent)
+event_type_register("message.delivered", MessageStatusEvent, "An outbound message reached its channel.", MessageStatusEvent)
+event_type_register("message.read", MessageStatusEvent, "The recipient read the message.", MessageStatusEvent)
+event_type_register("message.failed", MessageStatusEvent, "An outbound message could not be delivered.")
+event_type_register("contact.updated", ContactEvent, "A contact's profile changed.")
+event_type_register("contact.merged", ContactMergedEvent, "Two contacts were merged, or a merge was reverted.")
+
+
+# --- emitting --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    id: UUID
+    type: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+    # stream -> seq for every stream this event was logged on
+    seqs: dict[str, int] = field(default_factory=dict)
+    public_payload: dict[str, Any] | None = None
+
+
+Subscriber = Callable[[Event], None]
+_subscribers: list[Subscriber] = []
+
+
+def event_subscribe(handler: Subscriber) -> Callable[[], None]:
+    """Call handler(event) after each commit that emitted an event. Returns an unsubscribe."""
+    _subscribers.append(handler)
+    return lambda: _subscribers.remove(handler)
+
+
+def stream_seq_next(key: str) -> int:
+    """Take the next seq of a stream. Holds the stream's row lock until the caller commits."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO core_eventstream (key, last_seq) VALUES (%s, 0) ON CONFLICT (key) DO NOTHING",
+            [key],
+        )
+        cur.execute(
+            "UPDATE core_eventstream SET last_seq = last_seq + 1 WHERE key = %s RETURNING last_seq",
+            [key],
+        )
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def event_emit(
+    *,
+    type: str,  # noqa: A002 - the event's type is what every caller calls it
+    payload: Payload | dict[str, Any],
+    streams: list[str],
+    public_streams: list[str] = (),  # type: ignore[assignment]
+    public_payload: Payload | dict[str, Any] | None = None,
+) -> Event:
+    """Log an event on its streams and dispatch it once the transaction commits.
+
+    Must run inside the action's transaction: outside one, the log write and the change it
+    describes could be split by a crash.
+    """
+    from kefu.core.models import EventLogEntry
+
+    if not connection.in_atomic_block:
+        raise RuntimeError("event_emit must run inside the action's transaction.atomic()")
+    spec = REGISTRY.get(type)
+    if spec is None:
+        raise ValueError(f"unknown event type {type!r}: register it in kefu/core/events.py")
+    data = _validated(spec.schema, payload, type)
+    public_data = None
+    if public_streams:
+        if spec.public_schema is None:
+            raise ValueError(f"{type} has no public schema; it cannot go to a customer stream")
+        public_data = _validated(spec.public_schema, public_payload or payload, type)
+
+    event = Event(id=uuid7(), type=type, payload=data, occurred_at=now(), public_payload=public_data)
+    rows = []
+    # Sorted so that two transactions touching the same streams lock them in the same order.
+    for stream in sorted(set(streams) | set(public_streams)):
+        seq = stream_seq_next(stream)
+        event.seqs[stream] = seq
+        body = public_data if stream in public_streams else data
+        rows.append(
+            EventLogEntry(
+                stream=stream, seq=seq, type=type, payload=body, event_id=event.id,
+                created_at=event.occurred_at,
+            )
+        )
+    EventLogEntry.objects.bulk_create(rows)
+    transaction.on_commit(lambda: _dispatch(event), robust=False)
+    return event
+
+
+def _validated(schema: type[Payload], payload: Payload | dict[str, Any], name: str) -> dict[str, Any]:
+    try:
+        model = payload if isinstance(payload, schema) else schema.model_validate(
+            payload.model_dump() if isinstance(payload, BaseModel) else payload
+        )
+    except ValidationError as exc:
+        raise ValueError(f"payload of {name} does not match its schema: {exc}") from exc
+    return model.model_dump(mode="json")
+
+
+def _dispatch(event: Event) -> None:
+    for handler in list(_subscribers):
+        try:
+            handler(event)
+        except Exception:
+            # One broken subscriber must not stop the others, nor undo a committed change.
+            log.exception("event subscriber %r failed on %s", handler, event.type)
+
+
+# --- reading the log -------------------------------------------------------------------------
+
+
+class ResyncRequired(Exception):
+    """The client's last seq is older than the retained log: it must refetch state."""
+
+
+def event_log_since(*, stream: str, after_seq: int, limit: int = 1000) -> list[dict[str, Any]]:
+    """Events on a stream after `after_seq`, in order. Raises ResyncRequired on a gap."""
+    from kefu.core.models import EventLogEntry
+
+    entries = list(
+        EventLogEntry.objects.filter(stream=stream, seq__gt=after_seq).order_by("seq")[:limit]
+    )
+    if after_seq > 0:
+        if entries and entries[0].seq != after_seq + 1:
+            raise ResyncRequired(stream)  # the log was pruned past what the client saw
+        if not entries:
+            from kefu.core.models import EventStream
+
+            last = EventStream.objects.filter(key=stream).values_list("last_seq", flat=True).first()
+            if (last or 0) != after_seq:
+                # Behind with nothing left to replay (pruned), or ahead of the stream (a
+                # client from another installation or a reset database): refetch.
+                raise ResyncRequired(stream)
+    return [
+        {"stream": e.stream, "seq": e.seq, "type": e.type, "event_id": str(e.event_id),
+         "payload": e.payload, "at": e.created_at.isoformat()}
+        for e in entries
+    ]
+
+
+def event_log_prune(*, older_than: datetime) -> int:
+    """Drop log entries older than the retention window; streams keep their last_seq."""
+    from kefu.core.models import EventLogEntry
+
+    deleted, _ = EventLogEntry.objects.filter(created_at__lt=older_than).delete()
+    return deleted
