@@ -64,9 +64,14 @@ def _kefu_error(request: HttpRequest, exc: KefuError) -> HttpResponse:
 
 
 def _loc(loc: list[Any]) -> str:
-    # ninja locations look like ["body", "payload", "priority"]; the client named "priority".
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form", "file")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
+    # ninja locations look like ["body", "payload", "priority"]: the source, the view's
+    # parameter, then the field the client named. Report the client's name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "form", "file", "header", "cookie"):
+        parts = parts[1:]
+        if len(parts) > 1 and parts[0] in ("payload", "filters", "query"):
+            parts = parts[1:]
+    return ".".join(parts) or "request"
 
 
 @api.exception_handler(ValidationError)

@@ -171,7 +171,8 @@ TIME_ZONE = "UTC"
 
 # --- files -----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# Only for `collectstatic` deployments; by default static files are served from their apps.
+STATIC_ROOT = env_str("KEFU_STATIC_ROOT") or None
 # Serve app static files straight from their packages: no collectstatic step for `make run`.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

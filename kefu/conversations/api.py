@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Status as Reply, Field, Query, Router, Schema
 
 from kefu.accounts.models import Agent, Team
 from kefu.api import agent_of
@@ -179,23 +179,23 @@ def message_list(request: HttpRequest, conversation_id: uuid.UUID, filters: Quer
 
 
 @router.post("/{conversation_id}/messages", response={201: MessageState}, summary="Reply to the customer")
-def message_reply(request: HttpRequest, conversation_id: uuid.UUID, payload: ReplyIn) -> tuple[int, MessageState]:
+def message_reply(request: HttpRequest, conversation_id: uuid.UUID, payload: ReplyIn) -> Reply:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     message = actions.message_send(
         conversation=conversation, actor=Actor.of_agent(agent), body=payload.body, attachments=_attachments(payload.attachments)
     )
-    return 201, message_state(message)
+    return Reply(201, message_state(message))
 
 
 @router.post("/{conversation_id}/notes", response={201: MessageState}, summary="Add a private note")
-def note_create(request: HttpRequest, conversation_id: uuid.UUID, payload: ReplyIn) -> tuple[int, MessageState]:
+def note_create(request: HttpRequest, conversation_id: uuid.UUID, payload: ReplyIn) -> Reply:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     message = actions.note_add(
         conversation=conversation, actor=Actor.of_agent(agent), body=payload.body, attachments=_attachments(payload.attachments)
     )
-    return 201, message_state(message)
+    return Reply(201, message_state(message))
 
 
 class AssignIn(Schema):

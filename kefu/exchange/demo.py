@@ -122,7 +122,7 @@ def _say(w: DemoWorld, key: str, contact: str, body: str, *, inbox: str = "chat"
     c = w.contacts[contact]
     identity = c.identities.filter(inbox=w.inboxes[inbox]).values_list("external_id", flat=True).first()
     if identity is None:
-        identity = c.email if inbox == "email" else f"visitor-{contact}"
+        identity = c.email if inbox == "email" else f"app-{contact}" if inbox == "api" else f"visitor-{contact}"
     result = conv.message_receive(
         inbox=w.inboxes[inbox],
         inbound=InboundMessage(identity=identity, body=body, subject=subject, language=lang or c.preferred_language,
@@ -178,7 +178,7 @@ def _conversations(w: DemoWorld) -> None:
     c = _say(w, "address_pt", "lucas", "Olá, enviei USDT pela rede BEP20 para um endereço TRC20. Consigo recuperar?", inbox="email", subject="Depósito na rede errada", lang="pt")
     conv.conversation_assign(conversation=c, actor=a["lucia"], team=w.teams["l1"])
 
-    c = _say(w, "api_en", "james", "Our market-making bot gets error -1021 timestamp outside recvWindow since this morning.", lang="en")
+    c = _say(w, "api_en", "james", "Our market-making bot gets error -1021 timestamp outside recvWindow since this morning.", inbox="api", lang="en")
     conv.conversation_update(conversation=c, actor=a["priya"], topic="api_trading", priority="high")
     conv.tag_add(conversation=c, actor=a["priya"], names=["api", "vip"])
 
@@ -187,7 +187,7 @@ def _conversations(w: DemoWorld) -> None:
     conv.conversation_set_status(conversation=c, actor=a["sam"], status="resolved")
     conv.conversation_set_status(conversation=c, actor=a["sam"], status="closed")
 
-    c = _say(w, "snoozed_es", "maria", "¿Cuándo estará de vuelta la red de Solana para retiros?", lang="es")
+    c = _say(w, "snoozed_es", "maria", "¿Cuándo estará de vuelta la red de Solana para retiros?", inbox="api", lang="es")
     conv.conversation_assign(conversation=c, actor=a["lucia"], assignee=w.agents["lucia"])
     conv.message_send(conversation=c, actor=a["lucia"], body="La red de Solana está en mantenimiento; te escribimos en cuanto vuelva.")
     conv.conversation_set_status(conversation=c, actor=a["lucia"], status="snoozed", snoozed_until=now() + timedelta(hours=4))

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Status as Reply, Field, Router, Schema
 
 from kefu.accounts.models import Agent, Team
 from kefu.accounts.permissions import Perm, agent_can
@@ -58,14 +58,14 @@ class InboxIn(Schema):
 
 
 @router.post("", response={201: InboxOut}, summary="Create an inbox (admins)")
-def inbox_add(request: HttpRequest, payload: InboxIn) -> tuple[int, dict[str, Any]]:
+def inbox_add(request: HttpRequest, payload: InboxIn) -> Reply:
     if not agent_can(agent_of(request), Perm.INBOX_MANAGE):
         raise PermissionDenied("only admins create inboxes")
     teams = list(Team.objects.filter(pk__in=payload.team_ids))
     if len(teams) != len(set(payload.team_ids)):
         raise ValidationFailed("one of team_ids is not a team", field="team_ids")
     inbox = inbox_create(name=payload.name, channel_type=str(payload.channel_type), config=payload.config, teams=teams)
-    return 201, _out(inbox)
+    return Reply(201, _out(inbox))
 
 
 class InboundIn(Schema):
@@ -92,7 +92,7 @@ class InboundOut(Schema):
     description="Authenticate with `X-Kefu-Signature: t=<unix>,v1=<hex HMAC-SHA256(inbox secret, t + '.' + body)>` "
     "or an admin's bearer token. Returns 201 for a new message and 200 for a re-delivery of a known source_id.",
 )
-def inbound_message(request: HttpRequest, inbox_id: uuid.UUID, payload: InboundIn) -> tuple[int, dict[str, Any]]:
+def inbound_message(request: HttpRequest, inbox_id: uuid.UUID, payload: InboundIn) -> Reply:
     inbox = Inbox.objects.filter(pk=inbox_id, channel_type=ChannelType.API).first()
     signature = request.headers.get("X-Kefu-Signature", "")
     if signature:
@@ -117,7 +117,7 @@ def inbound_message(request: HttpRequest, inbox_id: uuid.UUID, payload: InboundI
         "created": result.created, "message": message_state(result.message),
         "conversation": conversation_state(result.conversation),
     }
-    return (201 if result.created else 200), body
+    return Reply(201 if result.created else 200, body)
 
 
 def _bearer_agent(request: HttpRequest) -> Agent:
