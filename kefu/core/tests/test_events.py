@@ -103,3 +103,20 @@ def test_resume_after_pruning_asks_for_resync(demo):
     assert event_log_since(stream=stream, after_seq=last) == []
     with pytest.raises(ResyncRequired):
         event_log_since(stream=stream, after_seq=last + 5)
+
+
+def test_scheduler_prunes_old_events_and_keeps_recent_ones(demo, settings):
+    from datetime import timedelta
+
+    from kefu.core.models import EventLogEntry
+    from kefu.core.schedule import schedule_run_due
+
+    _receive(demo, "recent")
+    EventLogEntry.objects.filter(pk__in=list(EventLogEntry.objects.values_list("pk", flat=True)[:5])).update(
+        created_at=now() - timedelta(days=settings.EVENT_LOG_RETENTION_DAYS + 1)
+    )
+    total = EventLogEntry.objects.count()
+    last_run: dict[str, float] = {}
+    assert "event_log_prune" in schedule_run_due(last_run, at=1000.0)
+    assert EventLogEntry.objects.count() == total - 5
+    assert schedule_run_due(last_run, at=1001.0) == []  # not due again within the hour

@@ -20,14 +20,22 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=int(os.environ.get("KEFU_WEB_WORKERS", "1")),
                             help="web processes (each is single-threaded async)")
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
+        parser.add_argument("--no-scheduler", action="store_true", help="do not run periodic jobs here")
         parser.add_argument("--log-level", default="info")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        import threading
+
         import uvicorn
+
+        from kefu.core.schedule import scheduler_loop
 
         worker = None
         if not opts["no_worker"]:
             worker = subprocess.Popen([sys.executable, "-m", "kefu.cli", "worker", "--interval", "0.5"])  # noqa: S603
+        stop = threading.Event()
+        if not opts["no_scheduler"]:
+            threading.Thread(target=scheduler_loop, args=(stop,), name="kefu-scheduler", daemon=True).start()
         self.stdout.write(f"kefu serving on http://{opts['host']}:{opts['port']}/ (API docs at /api/v1/docs)")
         try:
             uvicorn.run(
@@ -35,6 +43,7 @@ class Command(BaseCommand):
                 log_level=opts["log_level"], lifespan="off", access_log=False,
             )
         finally:
+            stop.set()
             if worker is not None:
                 worker.send_signal(signal.SIGTERM)
                 try:
