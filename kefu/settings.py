@@ -91,7 +91,7 @@ DATABASE_URL = env_str("KEFU_DATABASE_URL")
 if DATABASE_URL:
     if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
         raise ConfigError("KEFU_DATABASE_URL must be a postgres:// URL (SQLite is the default)")
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=False)
     _db["OPTIONS"] = {"pool": {"min_size": 1, "max_size": env_int("KEFU_DB_POOL_SIZE", 10)}}
     DATABASES = {"default": _db}
 else:
@@ -109,9 +109,16 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
+            # Keep the connection: opening SQLite and re-running the pragmas costs more than
+            # most requests. (PostgreSQL uses the psycopg pool instead.)
+            "CONN_MAX_AGE": None,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Threads per process serving HTTP (see kefu/core/http_bridge.py). Each keeps its own database
+# connection; SQLite serializes writers, so more threads mostly help reads.
+HTTP_THREADS = env_int("KEFU_HTTP_THREADS", 4)
 
 # --- redis / realtime ------------------------------------------------------------------------
 REDIS_URL = env_str("KEFU_REDIS_URL")
