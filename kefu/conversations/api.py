@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Status as Reply, Field, Query, Router, Schema
 
 from kefu.accounts.models import Agent, Team
@@ -15,7 +15,8 @@ from kefu.api import agent_of
 from kefu.conversations import actions
 from kefu.conversations.models import Priority, Status
 from kefu.conversations.selectors import (
-    access_conversation, conversation_state, conversations_for_list, message_state, messages_of,
+    access_conversation, conversation_state, conversation_states, conversations_for_list, message_state,
+    messages_of,
 )
 from kefu.core.actors import Actor
 from kefu.core.errors import ValidationFailed
@@ -54,7 +55,7 @@ class ConversationFilters(Schema):
 
 
 @router.get("", response=ConversationPage, summary="List conversations")
-def conversation_list(request: HttpRequest, filters: Query[ConversationFilters]) -> dict[str, Any]:
+def conversation_list(request: HttpRequest, filters: Query[ConversationFilters]) -> HttpResponse:
     agent = agent_of(request)
     qs = conversations_for_list(agent)
     f = filters
@@ -97,13 +98,14 @@ def conversation_list(request: HttpRequest, filters: Query[ConversationFilters])
         except ValueError:
             raise ValidationFailed("cursor is not one this API returned", field="cursor") from None
         qs = qs.filter(Q(last_activity_at__lt=at) | Q(last_activity_at=at, id__lt=pk))
-    rows = list(qs.order_by("-last_activity_at", "-id")[: f.limit + 1])
+    rows = conversation_states(qs.order_by("-last_activity_at", "-id")[: f.limit + 1])
     more = len(rows) > f.limit
     rows = rows[: f.limit]
-    return {
-        "items": [conversation_state(c) for c in rows],
-        "next_cursor": cursor_encode(rows[-1].last_activity_at, rows[-1].pk) if more else None,
-    }
+    page = ConversationPage.model_construct(
+        items=rows, next_cursor=cursor_encode(rows[-1].last_activity_at, rows[-1].id) if more else None
+    )
+    # Already-typed data: serialize once in pydantic-core instead of re-validating it.
+    return HttpResponse(page.model_dump_json(), content_type="application/json")
 
 
 @router.get("/{conversation_id}", response=ConversationState, summary="Get a conversation")

@@ -22,11 +22,9 @@ def counter_next(*, key: str, start: int = 1) -> int:
     """
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO core_counter (key, value) VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
-            [key, start - 1],
-        )
-        cur.execute(
-            "UPDATE core_counter SET value = value + 1 WHERE key = %s RETURNING value", [key]
+            "INSERT INTO core_counter (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = core_counter.value + 1 RETURNING value",
+            [key, start],
         )
         row = cur.fetchone()
     assert row is not None

@@ -224,12 +224,10 @@ def event_subscribe(handler: Subscriber) -> Callable[[], None]:
 def stream_seq_next(key: str) -> int:
     """Take the next seq of a stream. Holds the stream's row lock until the caller commits."""
     with connection.cursor() as cur:
+        # One statement on both engines: the upsert takes the row lock (or SQLite's write lock).
         cur.execute(
-            "INSERT INTO core_eventstream (key, last_seq) VALUES (%s, 0) ON CONFLICT (key) DO NOTHING",
-            [key],
-        )
-        cur.execute(
-            "UPDATE core_eventstream SET last_seq = last_seq + 1 WHERE key = %s RETURNING last_seq",
+            "INSERT INTO core_eventstream (key, last_seq) VALUES (%s, 1) "
+            "ON CONFLICT (key) DO UPDATE SET last_seq = core_eventstream.last_seq + 1 RETURNING last_seq",
             [key],
         )
         row = cur.fetchone()
