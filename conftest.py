@@ -57,7 +57,12 @@ class ApiClient:
         fn = getattr(self.client, method)
         if method == "get":
             return fn(path, data or {}, **extra)
-        return fn(path, json.dumps(data) if data is not None else None, content_type="application/json", **extra)
+        return fn(
+            path,
+            json.dumps(data) if data is not None else None,
+            content_type="application/json",
+            **extra,
+        )
 
     def get(self, path, data=None, **extra):
         return self._do("get", path, data, **extra)

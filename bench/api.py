@@ -21,9 +21,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.common import PY, ROOT, base_env, free_port, kefu, percentile, server_start, server_stop, table, write_json  # noqa: E402
+from bench.common import (
+    PY,
+    ROOT,
+    base_env,
+    free_port,
+    kefu,
+    percentile,
+    server_start,
+    server_stop,
+    table,
+    write_json,
+)
 
 PG_ADMIN_URL = os.environ.get("KEFU_BENCH_PG_ADMIN", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -40,10 +51,18 @@ def pg_fresh_database(name: str) -> str:
 def seed(env: dict[str, str], conversations: int) -> dict[str, str]:
     """Migrate, build the demo world, bulk-load conversations; return ids and tokens."""
     kefu(env, "migrate", "--no-input", "-v0")
-    out = __import__("subprocess").run(  # noqa: S603
-        [PY, str(ROOT / "bench" / "seed_conversations.py"), str(conversations)],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout
+    out = (
+        __import__("subprocess")
+        .run(
+            [PY, str(ROOT / "bench" / "seed_conversations.py"), str(conversations)],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout
+    )
     return dict(line.split("=", 1) for line in out.strip().splitlines() if "=" in line)
 
 
@@ -55,7 +74,9 @@ async def create_messages(base: str, token: str, inbox: str, n: int, concurrency
     for i in range(n):
         queue.put_nowait(i)
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers=headers, limits=limits, timeout=30
+    ) as client:
 
         async def worker() -> None:
             nonlocal errors
@@ -64,8 +85,12 @@ async def create_messages(base: str, token: str, inbox: str, n: int, concurrency
                     i = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                body = {"identity": f"bench-user-{i % 2000}", "body": f"Withdrawal {i} is still pending, TxID not shown",
-                        "source_id": f"bench-{i}", "name": f"Trader {i % 2000}"}
+                body = {
+                    "identity": f"bench-user-{i % 2000}",
+                    "body": f"Withdrawal {i} is still pending, TxID not shown",
+                    "source_id": f"bench-{i}",
+                    "name": f"Trader {i % 2000}",
+                }
                 t0 = time.perf_counter()
                 res = await client.post(f"/api/v1/inboxes/{inbox}/messages", json=body)
                 latencies.append((time.perf_counter() - t0) * 1000)
@@ -75,14 +100,23 @@ async def create_messages(base: str, token: str, inbox: str, n: int, concurrency
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-    return {"requests": n, "errors": errors, "seconds": elapsed, "per_s": n / elapsed,
-            "p50_ms": percentile(latencies, 50), "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99)}
+    return {
+        "requests": n,
+        "errors": errors,
+        "seconds": elapsed,
+        "per_s": n / elapsed,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+    }
 
 
 async def list_latency(base: str, token: str, params: dict, n: int) -> dict:
     latencies: list[float] = []
     errors = 0
-    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as client:
         for _ in range(10):  # warm caches and connection
             await client.get("/api/v1/conversations", params=params)
         start = time.perf_counter()
@@ -93,8 +127,14 @@ async def list_latency(base: str, token: str, params: dict, n: int) -> dict:
             if res.status_code != 200 or not res.json()["items"]:
                 errors += 1
         elapsed = time.perf_counter() - start
-    return {"requests": n, "errors": errors, "per_s": n / elapsed, "p50_ms": percentile(latencies, 50),
-            "p95_ms": percentile(latencies, 95), "p99_ms": percentile(latencies, 99)}
+    return {
+        "requests": n,
+        "errors": errors,
+        "per_s": n / elapsed,
+        "p50_ms": percentile(latencies, 50),
+        "p95_ms": percentile(latencies, 95),
+        "p99_ms": percentile(latencies, 99),
+    }
 
 
 LIST_CASES = [
@@ -129,7 +169,11 @@ def run_db(db: str, args: argparse.Namespace) -> list[dict]:
             r = asyncio.run(list_latency(base, tokens[who], params, args.list_requests))
             rows.append({"db": db, "case": label, **r})
             print(f"[{db}] {label}: p95 {r['p95_ms']:.1f} ms", flush=True)
-        r = asyncio.run(create_messages(base, ids["admin_token"], ids["api_inbox"], args.messages, args.concurrency))
+        r = asyncio.run(
+            create_messages(
+                base, ids["admin_token"], ids["api_inbox"], args.messages, args.concurrency
+            )
+        )
         rows.append({"db": db, "case": f"create message (c={args.concurrency})", **r})
         print(f"[{db}] create: {r['per_s']:.0f}/s", flush=True)
     finally:
@@ -138,7 +182,9 @@ def run_db(db: str, args: argparse.Namespace) -> list[dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--messages", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)

@@ -52,14 +52,36 @@ def free_port() -> int:
 
 
 def kefu(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run([PY, "-m", "kefu.cli", *args], env=env, cwd=ROOT, check=check, capture_output=True, text=True)  # noqa: S603
+    return subprocess.run(
+        [PY, "-m", "kefu.cli", *args],
+        env=env,
+        cwd=ROOT,
+        check=check,
+        capture_output=True,
+        text=True,
+    )
 
 
 def server_start(env: dict[str, str], *, workers: int, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(  # noqa: S603
-        [PY, "-m", "kefu.cli", "serve", "--port", str(port), "--workers", str(workers),
-         "--no-worker", "--no-scheduler", "--log-level", "warning"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(
+        [
+            PY,
+            "-m",
+            "kefu.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-worker",
+            "--no-scheduler",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -68,7 +90,9 @@ def server_start(env: dict[str, str], *, workers: int, port: int) -> subprocess.
                 return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}")
+                raise RuntimeError(
+                    f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                ) from None
             time.sleep(0.2)
     proc.kill()
     raise RuntimeError("server did not start within 30 s")

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -39,13 +39,23 @@ def main(n: int) -> None:
     statuses = ["open"] * 4 + ["pending", "resolved", "resolved", "resolved", "closed", "closed"]
     priorities = ["low", "normal", "normal", "normal", "normal", "high", "urgent"]
     languages = ["en", "en", "en", "zh-Hans", "zh-Hans", "es", "ja", "ko", "ru", "tr", "pt"]
-    tags = [Tag.objects.get_or_create(name=t)[0] for t in ("withdrawal", "deposit", "kyc", "2fa", "p2p", "futures", "vip")]
+    tags = [
+        Tag.objects.get_or_create(name=t)[0]
+        for t in ("withdrawal", "deposit", "kyc", "2fa", "p2p", "futures", "vip")
+    ]
     moment = now()
     batch = 5000
     contacts_n = max(1, n // 5)
     for start in range(0, contacts_n, batch):
-        Contact.objects.bulk_create([Contact(name=f"Bench Trader {i}", email=f"trader{i}@bench.example") for i in range(start, min(start + batch, contacts_n))])
-    contact_ids = list(Contact.objects.filter(email__endswith="@bench.example").values_list("pk", flat=True))
+        Contact.objects.bulk_create(
+            [
+                Contact(name=f"Bench Trader {i}", email=f"trader{i}@bench.example")
+                for i in range(start, min(start + batch, contacts_n))
+            ]
+        )
+    contact_ids = list(
+        Contact.objects.filter(email__endswith="@bench.example").values_list("pk", flat=True)
+    )
     Through = Conversation.tags.through
     for start in range(0, n, batch):
         with transaction.atomic():
@@ -55,22 +65,41 @@ def main(n: int) -> None:
             from django.db import connection
 
             with connection.cursor() as cur:
-                cur.execute("UPDATE core_counter SET value = value + %s WHERE key = %s", [size - 1, "conversation_number"])
+                cur.execute(
+                    "UPDATE core_counter SET value = value + %s WHERE key = %s",
+                    [size - 1, "conversation_number"],
+                )
             rows = []
             for j in range(size):
                 status = rng.choice(statuses)
                 priority = rng.choice(priorities)
                 last = moment - timedelta(minutes=rng.randint(0, 90 * 24 * 60))
-                rows.append(Conversation(
-                    number=first + j, inbox=rng.choice(inboxes), contact_id=rng.choice(contact_ids),
-                    subject=f"Case {first + j}", status=status, priority=priority, priority_rank=PRIORITY_RANK[priority],
-                    assignee=rng.choice(agents), team=rng.choice(teams), language=rng.choice(languages),
-                    waiting_since=last if status == "open" and rng.random() < 0.6 else None,
-                    resolved_at=last if status in ("resolved", "closed") else None,
-                    snoozed_until=None, last_activity_at=last, created_at=last - timedelta(hours=1), updated_at=last,
-                ))
+                rows.append(
+                    Conversation(
+                        number=first + j,
+                        inbox=rng.choice(inboxes),
+                        contact_id=rng.choice(contact_ids),
+                        subject=f"Case {first + j}",
+                        status=status,
+                        priority=priority,
+                        priority_rank=PRIORITY_RANK[priority],
+                        assignee=rng.choice(agents),
+                        team=rng.choice(teams),
+                        language=rng.choice(languages),
+                        waiting_since=last if status == "open" and rng.random() < 0.6 else None,
+                        resolved_at=last if status in ("resolved", "closed") else None,
+                        snoozed_until=None,
+                        last_activity_at=last,
+                        created_at=last - timedelta(hours=1),
+                        updated_at=last,
+                    )
+                )
             created = Conversation.objects.bulk_create(rows)
-            links = [Through(conversation_id=c.pk, tag_id=rng.choice(tags).pk) for c in created if rng.random() < 0.5]
+            links = [
+                Through(conversation_id=c.pk, tag_id=rng.choice(tags).pk)
+                for c in created
+                if rng.random() < 0.5
+            ]
             Through.objects.bulk_create(links)
     from django.db import connection
 

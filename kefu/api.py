@@ -48,7 +48,9 @@ api = NinjaAPI(
 )
 
 
-def error_body(code: str, message: str, *, field: str | None = None, fields: list[dict[str, str]] | None = None) -> dict[str, Any]:
+def error_body(
+    code: str, message: str, *, field: str | None = None, fields: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     err: dict[str, Any] = {"code": code, "message": message}
     if field:
         err["field"] = field
@@ -60,7 +62,11 @@ def error_body(code: str, message: str, *, field: str | None = None, fields: lis
 @api.exception_handler(KefuError)
 def _kefu_error(request: HttpRequest, exc: KefuError) -> HttpResponse:
     fields = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    return api.create_response(request, error_body(exc.code, exc.message, field=exc.field, fields=fields), status=exc.status)
+    return api.create_response(
+        request,
+        error_body(exc.code, exc.message, field=exc.field, fields=fields),
+        status=exc.status,
+    )
 
 
 def _loc(loc: list[Any]) -> str:
@@ -76,31 +82,44 @@ def _loc(loc: list[Any]) -> str:
 
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = [{"field": _loc(list(e.get("loc", []))), "message": e.get("msg", "invalid")} for e in exc.errors]
+    fields = [
+        {"field": _loc(list(e.get("loc", []))), "message": e.get("msg", "invalid")}
+        for e in exc.errors
+    ]
     message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid input"
-    return api.create_response(request, error_body("validation_error", message, fields=fields), status=422)
+    return api.create_response(
+        request, error_body("validation_error", message, fields=fields), status=422
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
-        request, error_body("unauthorized", "authentication required: a valid API token or session"), status=401
+        request,
+        error_body("unauthorized", "authentication required: a valid API token or session"),
+        status=401,
     )
 
 
 @api.exception_handler(AuthorizationError)
 def _forbidden(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
-    return api.create_response(request, error_body("permission_denied", str(exc) or "forbidden"), status=403)
+    return api.create_response(
+        request, error_body("permission_denied", str(exc) or "forbidden"), status=403
+    )
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, error_body(f"http_{exc.status_code}", str(exc)), status=exc.status_code)
+    return api.create_response(
+        request, error_body(f"http_{exc.status_code}", str(exc)), status=exc.status_code
+    )
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, error_body("not_found", str(exc) or "not found"), status=404)
+    return api.create_response(
+        request, error_body("not_found", str(exc) or "not found"), status=404
+    )
 
 
 def agent_of(request: HttpRequest) -> Agent:

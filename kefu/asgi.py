@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -16,7 +16,7 @@ from kefu.core.http_bridge import HttpBridge  # noqa: E402
 http_application = HttpBridge(get_wsgi_application(), threads=settings.HTTP_THREADS)
 
 
-async def application(scope, receive, send):  # noqa: ANN001, ANN201 - the ASGI signature
+async def application(scope, receive, send):
     if scope["type"] == "http":
         return await http_application(scope, receive, send)
     if scope["type"] == "lifespan":
@@ -26,5 +26,5 @@ async def application(scope, receive, send):  # noqa: ANN001, ANN201 - the ASGI 
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
-                return
+                return None
     raise ValueError(f"unsupported ASGI scope type {scope['type']!r}")

@@ -1,6 +1,6 @@
 """The `kefu` command: Django's management commands under kefu's names.
 
-    kefu serve | worker | migrate | demo | createagent | token | check | <any manage.py command>
+kefu serve | worker | migrate | demo | createagent | token | check | <any manage.py command>
 """
 
 from __future__ import annotations

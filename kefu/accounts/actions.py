@@ -14,7 +14,7 @@ from kefu.core.clock import now
 from kefu.core.db import counter_next
 from kefu.core.errors import Conflict, NotFound, ValidationFailed
 
-TOKEN_PREFIX = "kefu_"
+TOKEN_PREFIX = "kefu_"  # noqa: S105 - a public marker, not a secret
 
 
 def _support_id() -> str:
@@ -72,7 +72,9 @@ def agent_set_role(*, agent: Agent, role: str) -> Agent:
 
 def agent_set_presence(*, agent: Agent, presence: str) -> Agent:
     if presence not in Presence.values:
-        raise ValidationFailed(f"presence must be one of {', '.join(Presence.values)}", field="presence")
+        raise ValidationFailed(
+            f"presence must be one of {', '.join(Presence.values)}", field="presence"
+        )
     Agent.objects.filter(pk=agent.pk).update(presence=presence, presence_changed_at=now())
     agent.presence = presence
     return agent
@@ -102,12 +104,17 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_issue(*, agent: Agent, name: str, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def token_issue(
+    *, agent: Agent, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create a token and return it with its clear value, which is never stored."""
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        agent=agent, name=name or "api", prefix=clear[: len(TOKEN_PREFIX) + 6],
-        digest=token_digest(clear), expires_at=expires_at,
+        agent=agent,
+        name=name or "api",
+        prefix=clear[: len(TOKEN_PREFIX) + 6],
+        digest=token_digest(clear),
+        expires_at=expires_at,
     )
     return token, clear
 
@@ -123,9 +130,7 @@ def token_authenticate(clear: str) -> Agent | None:
     """The agent behind a token, or None when unknown, revoked, expired or inactive."""
     if not clear.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("agent").filter(digest=token_digest(clear)).first()
-    )
+    token = ApiToken.objects.select_related("agent").filter(digest=token_digest(clear)).first()
     if token is None or token.revoked_at is not None or not token.agent.is_active:
         return None
     moment = now()

@@ -4,9 +4,16 @@ import uuid
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Status as Reply, Field, Router, Schema
+from ninja import Field, Router, Schema
+from ninja import Status as Reply
 
-from kefu.accounts.actions import agent_create, agent_set_presence, token_get, token_issue, token_revoke
+from kefu.accounts.actions import (
+    agent_create,
+    agent_set_presence,
+    token_get,
+    token_issue,
+    token_revoke,
+)
 from kefu.accounts.models import ApiToken, Presence, Role
 from kefu.accounts.permissions import Perm, agent_can
 from kefu.accounts.selectors import agents_active
@@ -64,8 +71,12 @@ def agent_add(request: HttpRequest, payload: AgentIn) -> Reply:
     if not agent_can(agent_of(request), Perm.AGENT_MANAGE):
         raise PermissionDenied("only admins create agents")
     agent = agent_create(
-        email=payload.email, display_name=payload.display_name, role=str(payload.role),
-        languages=payload.languages, timezone=payload.timezone, password=payload.password,
+        email=payload.email,
+        display_name=payload.display_name,
+        role=str(payload.role),
+        languages=payload.languages,
+        timezone=payload.timezone,
+        password=payload.password,
     )
     return Reply(201, agent)
 
@@ -113,7 +124,9 @@ def tokens_list(request: HttpRequest) -> list:
 
 @router.post("/tokens", response={201: TokenCreated}, summary="Issue an API token for yourself")
 def tokens_issue(request: HttpRequest, payload: TokenIn) -> Reply:
-    token, clear = token_issue(agent=agent_of(request), name=payload.name, expires_at=payload.expires_at)
+    token, clear = token_issue(
+        agent=agent_of(request), name=payload.name, expires_at=payload.expires_at
+    )
     return Reply(201, {**TokenOut.from_orm(token).model_dump(), "token": clear})
 
 

@@ -4,27 +4,38 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from kefu.contacts.models import Contact, ContactEmail, Identity
 from kefu.core.actors import Actor
+from kefu.core.clock import now
 from kefu.core.errors import Conflict, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.core.models import AuditRecord
-from kefu.core.clock import now
-from kefu.contacts.models import Contact, ContactEmail, Identity
 from kefu.inboxes.adapters.base import InboundMessage
 from kefu.inboxes.models import Inbox
 
 EDITABLE_FIELDS = {
-    "name", "email", "phone", "preferred_language", "timezone", "vip_tier", "kyc_level",
-    "country", "custom_attributes",
+    "name",
+    "email",
+    "phone",
+    "preferred_language",
+    "timezone",
+    "vip_tier",
+    "kyc_level",
+    "country",
+    "custom_attributes",
 }
 # Profile fields a merge fills on the primary contact when the primary has none.
 _FILL_FIELDS = ["name", "email", "phone", "preferred_language", "timezone", "country"]
 
 
 def _validate_profile(fields: dict[str, Any]) -> None:
-    if "vip_tier" in fields and not (isinstance(fields["vip_tier"], int) and 0 <= fields["vip_tier"] <= 9):
+    if "vip_tier" in fields and not (
+        isinstance(fields["vip_tier"], int) and 0 <= fields["vip_tier"] <= 9
+    ):
         raise ValidationFailed("vip_tier must be an integer from 0 to 9", field="vip_tier")
-    if "kyc_level" in fields and not (isinstance(fields["kyc_level"], int) and 0 <= fields["kyc_level"] <= 3):
+    if "kyc_level" in fields and not (
+        isinstance(fields["kyc_level"], int) and 0 <= fields["kyc_level"] <= 3
+    ):
         raise ValidationFailed("kyc_level must be an integer from 0 to 3", field="kyc_level")
     if "country" in fields and fields["country"] and len(fields["country"]) != 2:
         raise ValidationFailed("country must be an ISO 3166-1 alpha-2 code", field="country")
@@ -33,14 +44,18 @@ def _validate_profile(fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def contact_create(*, name: str = "", email: str = "", exchange_uid: str | None = None, **profile: Any) -> Contact:
+def contact_create(
+    *, name: str = "", email: str = "", exchange_uid: str | None = None, **profile: Any
+) -> Contact:
     unknown = set(profile) - EDITABLE_FIELDS
     if unknown:
         raise ValidationFailed(f"unknown contact fields: {', '.join(sorted(unknown))}")
     _validate_profile(profile)
     if exchange_uid and Contact.objects.filter(exchange_uid=exchange_uid).exists():
         raise Conflict(f"a contact with exchange UID {exchange_uid} exists", field="exchange_uid")
-    contact = Contact.objects.create(name=name, email=email.lower(), exchange_uid=exchange_uid or None, **profile)
+    contact = Contact.objects.create(
+        name=name, email=email.lower(), exchange_uid=exchange_uid or None, **profile
+    )
     if email:
         ContactEmail.objects.create(contact=contact, email=email.lower())
     return contact
@@ -82,17 +97,25 @@ def contact_resolve(*, inbox: Inbox, inbound: InboundMessage) -> Contact:
     Runs inside the caller's transaction. A verified exchange UID or verified email that
     already belongs to another contact folds this one into it (reversibly, with an audit).
     """
-    identity = Identity.objects.select_related("contact").filter(inbox=inbox, external_id=inbound.identity).first()
+    identity = (
+        Identity.objects.select_related("contact")
+        .filter(inbox=inbox, external_id=inbound.identity)
+        .first()
+    )
     if identity is None:
         try:
             with transaction.atomic():  # savepoint: a concurrent first message may win the race
                 contact = Contact.objects.create(name=inbound.name, email=inbound.email.lower())
                 identity = Identity.objects.create(
-                    contact=contact, inbox=inbox, external_id=inbound.identity,
+                    contact=contact,
+                    inbox=inbox,
+                    external_id=inbound.identity,
                     verified=bool(inbound.exchange_uid),
                 )
         except IntegrityError:
-            identity = Identity.objects.select_related("contact").get(inbox=inbox, external_id=inbound.identity)
+            identity = Identity.objects.select_related("contact").get(
+                inbox=inbox, external_id=inbound.identity
+            )
     contact = contact_canonical(identity.contact)
     system = Actor.system("identity")
 
@@ -102,18 +125,28 @@ def contact_resolve(*, inbox: Inbox, inbound: InboundMessage) -> Contact:
             contact.exchange_uid = inbound.exchange_uid
             contact.save(update_fields=contact.touch_fields("exchange_uid"))
         elif holder.pk != contact.pk:
-            contact_merge(primary=holder, secondary=contact, actor=system, reason="verified exchange UID")
+            contact_merge(
+                primary=holder, secondary=contact, actor=system, reason="verified exchange UID"
+            )
             contact = holder
     if inbound.email:
         address = inbound.email.strip().lower()
         if inbound.verified_email:
-            holder_row = ContactEmail.objects.filter(email=address, verified=True).select_related("contact").first()
+            holder_row = (
+                ContactEmail.objects.filter(email=address, verified=True)
+                .select_related("contact")
+                .first()
+            )
             if holder_row is None:
-                ContactEmail.objects.update_or_create(contact=contact, email=address, defaults={"verified": True})
+                ContactEmail.objects.update_or_create(
+                    contact=contact, email=address, defaults={"verified": True}
+                )
             elif holder_row.contact_id != contact.pk:
                 primary = contact_canonical(holder_row.contact)
                 if primary.pk != contact.pk:
-                    contact_merge(primary=primary, secondary=contact, actor=system, reason="verified email")
+                    contact_merge(
+                        primary=primary, secondary=contact, actor=system, reason="verified email"
+                    )
                     contact = primary
         else:
             ContactEmail.objects.get_or_create(contact=contact, email=address)
@@ -127,7 +160,9 @@ def contact_resolve(*, inbox: Inbox, inbound: InboundMessage) -> Contact:
 
 
 @transaction.atomic
-def contact_merge(*, primary: Contact, secondary: Contact, actor: Actor, reason: str = "manual") -> AuditRecord:
+def contact_merge(
+    *, primary: Contact, secondary: Contact, actor: Actor, reason: str = "manual"
+) -> AuditRecord:
     """Fold `secondary` into `primary`: identities, emails, conversations and missing profile.
 
     Everything moved is written to the audit record so `contact_merge_revert` can undo it.
@@ -137,14 +172,26 @@ def contact_merge(*, primary: Contact, secondary: Contact, actor: Actor, reason:
     if primary.pk == secondary.pk:
         raise ValidationFailed("cannot merge a contact into itself")
     # Lock both rows in a stable order so two merges of the same pair cannot interleave.
-    locked = {c.pk: c for c in Contact.objects.select_for_update().filter(pk__in=[primary.pk, secondary.pk]).order_by("pk")}
+    locked = {
+        c.pk: c
+        for c in Contact.objects.select_for_update()
+        .filter(pk__in=[primary.pk, secondary.pk])
+        .order_by("pk")
+    }
     primary, secondary = locked[primary.pk], locked[secondary.pk]
     if primary.merged_into_id or secondary.merged_into_id:
         raise Conflict("one of these contacts was already merged into another")
-    if primary.exchange_uid and secondary.exchange_uid and primary.exchange_uid != secondary.exchange_uid:
+    if (
+        primary.exchange_uid
+        and secondary.exchange_uid
+        and primary.exchange_uid != secondary.exchange_uid
+    ):
         raise Conflict("the contacts have different exchange UIDs; they are different customers")
 
-    before = {f: getattr(primary, f) for f in [*_FILL_FIELDS, "exchange_uid", "vip_tier", "kyc_level", "custom_attributes"]}
+    before = {
+        f: getattr(primary, f)
+        for f in [*_FILL_FIELDS, "exchange_uid", "vip_tier", "kyc_level", "custom_attributes"]
+    }
     identity_ids = [str(i) for i in secondary.identities.values_list("pk", flat=True)]
     secondary.identities.update(contact=primary)
 
@@ -186,18 +233,31 @@ def contact_merge(*, primary: Contact, secondary: Contact, actor: Actor, reason:
     secondary.save(update_fields=secondary.touch_fields("merged_into"))
 
     audit = AuditRecord.objects.create(
-        actor_type=str(actor.kind), actor_id=actor.id, action="contact.merge",
-        object_type="contact", object_id=str(primary.pk),
+        actor_type=str(actor.kind),
+        actor_id=actor.id,
+        action="contact.merge",
+        object_type="contact",
+        object_id=str(primary.pk),
         data={
-            "reason": reason, "primary": str(primary.pk), "secondary": str(secondary.pk),
-            "identities": identity_ids, "emails": moved_emails, "dropped_emails": dropped_emails,
-            "conversations": conversation_ids, "secondary_exchange_uid": secondary_uid,
+            "reason": reason,
+            "primary": str(primary.pk),
+            "secondary": str(secondary.pk),
+            "identities": identity_ids,
+            "emails": moved_emails,
+            "dropped_emails": dropped_emails,
+            "conversations": conversation_ids,
+            "secondary_exchange_uid": secondary_uid,
             "primary_before": {k: before[k] for k in filled},
         },
     )
     event_emit(
         type="contact.merged",
-        payload={"primary_id": primary.pk, "secondary_id": secondary.pk, "audit_id": audit.pk, "actor": actor.as_payload()},
+        payload={
+            "primary_id": primary.pk,
+            "secondary_id": secondary.pk,
+            "audit_id": audit.pk,
+            "actor": actor.as_payload(),
+        },
         streams=[f"contact:{primary.pk}", f"contact:{secondary.pk}"],
     )
     return audit
@@ -220,10 +280,14 @@ def contact_merge_revert(*, audit: AuditRecord, actor: Actor) -> tuple[Contact, 
     Identity.objects.filter(pk__in=data["identities"], contact=primary).update(contact=secondary)
     ContactEmail.objects.filter(pk__in=data["emails"], contact=primary).update(contact=secondary)
     for row in data["dropped_emails"]:
-        ContactEmail.objects.get_or_create(contact=secondary, email=row["email"], defaults={"verified": row["verified"]})
+        ContactEmail.objects.get_or_create(
+            contact=secondary, email=row["email"], defaults={"verified": row["verified"]}
+        )
         if row["verified"]:
             primary.emails.filter(email=row["email"]).update(verified=False)
-    conversations_move_contact_back(conversation_ids=data["conversations"], source=primary, target=secondary)
+    conversations_move_contact_back(
+        conversation_ids=data["conversations"], source=primary, target=secondary
+    )
 
     restored = list(data["primary_before"])
     for name, value in data["primary_before"].items():
@@ -236,13 +300,22 @@ def contact_merge_revert(*, audit: AuditRecord, actor: Actor) -> tuple[Contact, 
     audit.reverted_at = now()
     audit.save(update_fields=audit.touch_fields("reverted_at"))
     AuditRecord.objects.create(
-        actor_type=str(actor.kind), actor_id=actor.id, action="contact.merge_revert",
-        object_type="contact", object_id=str(primary.pk), data={"merge": str(audit.pk)},
+        actor_type=str(actor.kind),
+        actor_id=actor.id,
+        action="contact.merge_revert",
+        object_type="contact",
+        object_id=str(primary.pk),
+        data={"merge": str(audit.pk)},
     )
     event_emit(
         type="contact.merged",
-        payload={"primary_id": primary.pk, "secondary_id": secondary.pk, "audit_id": audit.pk,
-                 "actor": actor.as_payload(), "reverted": True},
+        payload={
+            "primary_id": primary.pk,
+            "secondary_id": secondary.pk,
+            "audit_id": audit.pk,
+            "actor": actor.as_payload(),
+            "reverted": True,
+        },
         streams=[f"contact:{primary.pk}", f"contact:{secondary.pk}"],
     )
     return primary, secondary

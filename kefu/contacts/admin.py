@@ -15,7 +15,15 @@ class IdentityInline(admin.TabularInline):
 
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
-    list_display = ("name", "email", "exchange_uid", "vip_tier", "kyc_level", "country", "created_at")
+    list_display = (
+        "name",
+        "email",
+        "exchange_uid",
+        "vip_tier",
+        "kyc_level",
+        "country",
+        "created_at",
+    )
     list_filter = ("vip_tier", "kyc_level")
     search_fields = ("name", "email", "exchange_uid", "phone")
     inlines = [ContactEmailInline, IdentityInline]

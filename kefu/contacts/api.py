@@ -46,7 +46,9 @@ class ContactOut(Schema):
 
 
 def _out(contact: Contact) -> dict[str, Any]:
-    data = {f: getattr(contact, f) for f in ContactOut.model_fields if f not in {"emails", "identities"}}
+    data = {
+        f: getattr(contact, f) for f in ContactOut.model_fields if f not in {"emails", "identities"}
+    }
     data["emails"] = [e.email for e in contact.emails.all()]
     data["identities"] = list(contact.identities.all())
     return data
@@ -69,7 +71,11 @@ class ContactFilters(Schema):
 def contact_list(request: HttpRequest, filters: Query[ContactFilters]) -> dict[str, Any]:
     qs = contacts_visible_to(agent_of(request)).prefetch_related("emails", "identities")
     if filters.q:
-        qs = qs.filter(Q(name__icontains=filters.q) | Q(email__icontains=filters.q) | Q(phone__icontains=filters.q))
+        qs = qs.filter(
+            Q(name__icontains=filters.q)
+            | Q(email__icontains=filters.q)
+            | Q(phone__icontains=filters.q)
+        )
     if filters.exchange_uid:
         qs = qs.filter(exchange_uid=filters.exchange_uid)
     if filters.email:
@@ -83,7 +89,10 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters]) -> dict[s
     rows = list(qs.order_by("-id")[: filters.limit + 1])
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
-    return {"items": [_out(c) for c in rows], "next_cursor": cursor_encode(rows[-1].pk) if more else None}
+    return {
+        "items": [_out(c) for c in rows],
+        "next_cursor": cursor_encode(rows[-1].pk) if more else None,
+    }
 
 
 @router.get("/{contact_id}", response=ContactOut, summary="Get a contact")
@@ -104,12 +113,18 @@ class ContactPatch(Schema):
 
 
 @router.patch("/{contact_id}", response=ContactOut, summary="Update a contact's profile")
-def contact_patch(request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch) -> dict[str, Any]:
+def contact_patch(
+    request: HttpRequest, contact_id: uuid.UUID, payload: ContactPatch
+) -> dict[str, Any]:
     agent = agent_of(request)
     if not agent_can(agent, Perm.CONTACT_EDIT):
         raise PermissionDenied("your role may not edit contacts")
     contact = access_contact(agent=agent, contact_id=contact_id)
-    contact = contact_update(contact=contact, actor=Actor.of_agent(agent), **payload.model_dump(exclude_unset=True, exclude_none=True))
+    contact = contact_update(
+        contact=contact,
+        actor=Actor.of_agent(agent),
+        **payload.model_dump(exclude_unset=True, exclude_none=True),
+    )
     return _out(contact)
 
 
@@ -122,8 +137,12 @@ class MergeOut(Schema):
     contact: ContactOut
 
 
-@router.post("/{contact_id}/merge", response=MergeOut, summary="Merge another contact into this one")
-def contact_merge_endpoint(request: HttpRequest, contact_id: uuid.UUID, payload: MergeIn) -> dict[str, Any]:
+@router.post(
+    "/{contact_id}/merge", response=MergeOut, summary="Merge another contact into this one"
+)
+def contact_merge_endpoint(
+    request: HttpRequest, contact_id: uuid.UUID, payload: MergeIn
+) -> dict[str, Any]:
     agent = agent_of(request)
     if not agent_can(agent, Perm.CONTACT_MERGE):
         raise PermissionDenied("your role may not merge contacts")
@@ -134,7 +153,9 @@ def contact_merge_endpoint(request: HttpRequest, contact_id: uuid.UUID, payload:
 
 
 @router.post("/merges/{audit_id}/revert", response=list[ContactOut], summary="Undo a merge")
-def contact_merge_revert_endpoint(request: HttpRequest, audit_id: uuid.UUID) -> list[dict[str, Any]]:
+def contact_merge_revert_endpoint(
+    request: HttpRequest, audit_id: uuid.UUID
+) -> list[dict[str, Any]]:
     agent = agent_of(request)
     if not agent_can(agent, Perm.CONTACT_MERGE):
         raise PermissionDenied("your role may not merge contacts")

@@ -16,18 +16,23 @@ class Contact(BaseModel):
     preferred_language = models.CharField(max_length=16, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
     # Exchange profile, from the exchange backend or a verified widget identity.
-    exchange_uid = models.CharField(max_length=64, null=True, blank=True)
+    # NULL, not "", for contacts without one: the unique constraint must ignore them.
+    exchange_uid = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     vip_tier = models.PositiveSmallIntegerField(default=0)
     kyc_level = models.PositiveSmallIntegerField(default=0)
     country = models.CharField(max_length=2, blank=True)  # ISO 3166-1 alpha-2
     custom_attributes = models.JSONField(default=dict, blank=True)
     # Set on the contact that was folded into another; its rows moved to merged_into.
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["exchange_uid"], condition=Q(exchange_uid__isnull=False), name="contact_exchange_uid_unique"
+                fields=["exchange_uid"],
+                condition=Q(exchange_uid__isnull=False),
+                name="contact_exchange_uid_unique",
             ),
             models.CheckConstraint(condition=Q(vip_tier__lte=9), name="contact_vip_tier_0_9"),
             models.CheckConstraint(condition=Q(kyc_level__lte=3), name="contact_kyc_level_0_3"),
@@ -67,7 +72,9 @@ class Identity(BaseModel):
     class Meta:
         verbose_name_plural = "identities"
         constraints = [
-            models.UniqueConstraint(fields=["inbox", "external_id"], name="identity_unique_per_inbox"),
+            models.UniqueConstraint(
+                fields=["inbox", "external_id"], name="identity_unique_per_inbox"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,10 +16,20 @@ from kefu.contacts.actions import contact_resolve
 from kefu.contacts.models import Contact
 from kefu.conversations.attachments import CheckedFile, attachment_check
 from kefu.conversations.models import (
-    PRIORITY_RANK, Attachment, Conversation, DeliveryStatus, Direction, Message, Priority, Status, Tag,
+    PRIORITY_RANK,
+    Attachment,
+    Conversation,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Priority,
+    Status,
+    Tag,
 )
 from kefu.conversations.selectors import (
-    conversation_public_state, conversation_state, message_state,
+    conversation_public_state,
+    conversation_state,
+    message_state,
 )
 from kefu.conversations.status import IllegalTransition, transition_check
 from kefu.core.actors import Actor, ActorKind
@@ -43,7 +53,9 @@ def _require(actor: Actor, perm: Perm) -> None:
     if actor.kind == ActorKind.AGENT:
         assert actor.agent is not None
         if not agent_can(actor.agent, perm):
-            raise PermissionDenied(f"your role ({actor.agent.role}) may not {perm.value.replace('.', ' ').replace('_', ' ')}")
+            raise PermissionDenied(
+                f"your role ({actor.agent.role}) may not {perm.value.replace('.', ' ').replace('_', ' ')}"
+            )
 
 
 def _streams(conversation: Conversation) -> list[str]:
@@ -55,14 +67,28 @@ def _public_streams(conversation: Conversation) -> list[str]:
 
 
 def _emit_conversation(
-    type: str, conversation: Conversation, actor: Actor, *, changed: list[str] = (), public: bool = False, **extra: Any  # type: ignore[assignment]
+    type: str,
+    conversation: Conversation,
+    actor: Actor,
+    *,
+    changed: list[str] = (),
+    public: bool = False,
+    **extra: Any,  # type: ignore[assignment]
 ) -> None:
-    payload = {"conversation": conversation_state(conversation).model_dump(), "actor": actor.as_payload(),
-               "changed": list(changed), **extra}
+    payload = {
+        "conversation": conversation_state(conversation).model_dump(),
+        "actor": actor.as_payload(),
+        "changed": list(changed),
+        **extra,
+    }
     event_emit(
-        type=type, payload=payload, streams=_streams(conversation),
+        type=type,
+        payload=payload,
+        streams=_streams(conversation),
         public_streams=_public_streams(conversation) if public else [],
-        public_payload={"conversation": conversation_public_state(conversation).model_dump()} if public else None,
+        public_payload={"conversation": conversation_public_state(conversation).model_dump()}
+        if public
+        else None,
     )
 
 
@@ -83,14 +109,22 @@ def _clean_body(body: str, *, allow_empty: bool = False) -> str:
     if not body and not allow_empty:
         raise ValidationFailed("message body is empty", field="body")
     if len(body) > MAX_BODY_CHARS:
-        raise ValidationFailed(f"message body is longer than {MAX_BODY_CHARS} characters", field="body")
+        raise ValidationFailed(
+            f"message body is longer than {MAX_BODY_CHARS} characters", field="body"
+        )
     return body
 
 
 def _store_attachments(message: Message, files: list[CheckedFile]) -> list[Attachment]:
     stored = []
     for f in files:
-        att = Attachment(message=message, filename=f.filename, content_type=f.content_type, size=len(f.content), sha256=f.sha256)
+        att = Attachment(
+            message=message,
+            filename=f.filename,
+            content_type=f.content_type,
+            size=len(f.content),
+            sha256=f.sha256,
+        )
         # The file is written before commit; a rollback leaves an orphan file, never a row
         # without its file. Orphans are swept by the storage cleanup.
         att.file.save(f.filename, ContentFile(f.content), save=False)
@@ -114,15 +148,26 @@ def conversation_open(
     custom_attributes: dict[str, Any] | None = None,
 ) -> Conversation:
     if priority not in Priority.values:
-        raise ValidationFailed(f"priority must be one of {', '.join(Priority.values)}", field="priority")
+        raise ValidationFailed(
+            f"priority must be one of {', '.join(Priority.values)}", field="priority"
+        )
     if len(subject) > MAX_SUBJECT_CHARS:
-        raise ValidationFailed(f"subject is longer than {MAX_SUBJECT_CHARS} characters", field="subject")
+        raise ValidationFailed(
+            f"subject is longer than {MAX_SUBJECT_CHARS} characters", field="subject"
+        )
     moment = now()
     conversation = Conversation.objects.create(
         number=counter_next(key="conversation_number", start=settings.CONVERSATION_NUMBER_START),
-        inbox=inbox, contact=contact, subject=subject.strip(), language=language or contact.preferred_language,
-        priority=priority, priority_rank=PRIORITY_RANK[priority], custom_attributes=custom_attributes or {},
-        last_activity_at=moment, created_at=moment, updated_at=moment,
+        inbox=inbox,
+        contact=contact,
+        subject=subject.strip(),
+        language=language or contact.preferred_language,
+        priority=priority,
+        priority_rank=PRIORITY_RANK[priority],
+        custom_attributes=custom_attributes or {},
+        last_activity_at=moment,
+        created_at=moment,
+        updated_at=moment,
     )
     _emit_conversation("conversation.created", conversation, actor, public=True)
     return conversation
@@ -142,12 +187,17 @@ def conversation_assign(
     *,
     conversation: Conversation,
     actor: Actor,
-    assignee: Agent | None | type[Ellipsis] = ...,
-    team: Team | None | type[Ellipsis] = ...,
+    assignee: Agent | type[Ellipsis] | None = ...,
+    team: Team | type[Ellipsis] | None = ...,
 ) -> Conversation:
     """Set the assignee and/or team. `...` leaves a field as it is; None clears it."""
     if actor.kind == ActorKind.AGENT and assignee is not ... and assignee is not None:
-        _require(actor, Perm.CONVERSATION_ASSIGN_SELF if assignee == actor.agent else Perm.CONVERSATION_ASSIGN_OTHERS)
+        _require(
+            actor,
+            Perm.CONVERSATION_ASSIGN_SELF
+            if assignee == actor.agent
+            else Perm.CONVERSATION_ASSIGN_OTHERS,
+        )
     elif actor.kind == ActorKind.AGENT:
         _require(actor, Perm.CONVERSATION_ASSIGN_OTHERS)
     conversation = conversation_lock(conversation)
@@ -159,15 +209,15 @@ def conversation_assign(
             raise ValidationFailed(f"{assignee.display_name} is deactivated", field="assignee_id")
         if assignee is not None and not _agent_sees_inbox(assignee, conversation.inbox):
             raise ValidationFailed(
-                f"{assignee.display_name} is not in a team of the {conversation.inbox.name} inbox", field="assignee_id"
+                f"{assignee.display_name} is not in a team of the {conversation.inbox.name} inbox",
+                field="assignee_id",
             )
         if conversation.assignee_id != (assignee.pk if assignee else None):
             conversation.assignee = assignee
             changed.append("assignee")
-    if team is not ...:
-        if conversation.team_id != (team.pk if team else None):
-            conversation.team = team
-            changed.append("team")
+    if team is not ... and conversation.team_id != (team.pk if team else None):
+        conversation.team = team
+        changed.append("team")
     if not changed:
         return conversation
     conversation.save(update_fields=conversation.touch_fields(*changed))
@@ -179,7 +229,9 @@ def conversation_assign(
 
 
 def _agent_sees_inbox(agent: Agent, inbox: Inbox) -> bool:
-    return agent_can(agent, Perm.CONVERSATION_VIEW_ALL) or inbox.teams.filter(members=agent).exists()
+    return (
+        agent_can(agent, Perm.CONVERSATION_VIEW_ALL) or inbox.teams.filter(members=agent).exists()
+    )
 
 
 @transaction.atomic
@@ -202,7 +254,9 @@ def conversation_set_status(
     fields = ["status"]
     if status == Status.SNOOZED:
         if snoozed_until is None or snoozed_until <= moment:
-            raise ValidationFailed("snoozing needs a snoozed_until in the future", field="snoozed_until")
+            raise ValidationFailed(
+                "snoozing needs a snoozed_until in the future", field="snoozed_until"
+            )
         conversation.snoozed_until = snoozed_until
         fields.append("snoozed_until")
     elif conversation.snoozed_until is not None:
@@ -221,7 +275,12 @@ def conversation_set_status(
     conversation.save(update_fields=conversation.touch_fields(*fields))
     _activity_add(conversation, actor, f"Status: {previous} → {status}")
     _emit_conversation(
-        "conversation.status_changed", conversation, actor, changed=["status"], public=True, previous_status=previous
+        "conversation.status_changed",
+        conversation,
+        actor,
+        changed=["status"],
+        public=True,
+        previous_status=previous,
     )
     return conversation
 
@@ -236,9 +295,13 @@ def conversation_update(*, conversation: Conversation, actor: Actor, **fields: A
     if unknown:
         raise ValidationFailed(f"cannot update {', '.join(sorted(unknown))}")
     if "priority" in fields and fields["priority"] not in Priority.values:
-        raise ValidationFailed(f"priority must be one of {', '.join(Priority.values)}", field="priority")
+        raise ValidationFailed(
+            f"priority must be one of {', '.join(Priority.values)}", field="priority"
+        )
     if "subject" in fields and len(fields["subject"] or "") > MAX_SUBJECT_CHARS:
-        raise ValidationFailed(f"subject is longer than {MAX_SUBJECT_CHARS} characters", field="subject")
+        raise ValidationFailed(
+            f"subject is longer than {MAX_SUBJECT_CHARS} characters", field="subject"
+        )
     if "custom_attributes" in fields and not isinstance(fields["custom_attributes"], dict):
         raise ValidationFailed("custom_attributes must be an object", field="custom_attributes")
     conversation = conversation_lock(conversation)
@@ -314,7 +377,9 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
     if not inbox.enabled:
         raise Conflict(f"inbox {inbox.name} is disabled", code="inbox_disabled")
     if not inbound.identity or len(inbound.identity) > 255:
-        raise ValidationFailed("the sender's identity is required (at most 255 characters)", field="identity")
+        raise ValidationFailed(
+            "the sender's identity is required (at most 255 characters)", field="identity"
+        )
     body = _clean_body(inbound.body, allow_empty=bool(inbound.attachments))
     files = [attachment_check(filename=a.filename, content=a.content) for a in inbound.attachments]
     if inbound.source_id is not None and (not inbound.source_id or len(inbound.source_id) > 255):
@@ -338,13 +403,17 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
 
 def _message_by_source(inbox: Inbox, source_id: str) -> Message | None:
     return (
-        Message.objects.select_related("conversation", "conversation__inbox", "conversation__contact")
+        Message.objects.select_related(
+            "conversation", "conversation__inbox", "conversation__contact"
+        )
         .filter(inbox=inbox, source_id=source_id)
         .first()
     )
 
 
-def _message_receive_locked(inbox: Inbox, inbound: InboundMessage, body: str, files: list[CheckedFile]) -> ReceiveResult:
+def _message_receive_locked(
+    inbox: Inbox, inbound: InboundMessage, body: str, files: list[CheckedFile]
+) -> ReceiveResult:
     contact = contact_resolve(inbox=inbox, inbound=inbound)
     actor = Actor.of_contact(contact)
     moment = now()
@@ -360,13 +429,18 @@ def _message_receive_locked(inbox: Inbox, inbound: InboundMessage, body: str, fi
         conversation = None
     else:
         conversation = candidates.order_by("-last_activity_at").first()
-    if conversation is not None and conversation.status == Status.RESOLVED and (
-        conversation.resolved_at is None or moment - conversation.resolved_at > REOPEN_WINDOW
+    if (
+        conversation is not None
+        and conversation.status == Status.RESOLVED
+        and (conversation.resolved_at is None or moment - conversation.resolved_at > REOPEN_WINDOW)
     ):
         conversation = None
     if conversation is None:
         conversation = conversation_open(
-            inbox=inbox, contact=contact, actor=actor, subject=inbound.subject[:MAX_SUBJECT_CHARS],
+            inbox=inbox,
+            contact=contact,
+            actor=actor,
+            subject=inbound.subject[:MAX_SUBJECT_CHARS],
             language=inbound.language,
         )
     elif conversation.status != Status.OPEN:
@@ -375,16 +449,29 @@ def _message_receive_locked(inbox: Inbox, inbound: InboundMessage, body: str, fi
         conversation.status = Status.OPEN
         conversation.snoozed_until = None
         conversation.resolved_at = None
-        conversation.save(update_fields=conversation.touch_fields("status", "snoozed_until", "resolved_at"))
+        conversation.save(
+            update_fields=conversation.touch_fields("status", "snoozed_until", "resolved_at")
+        )
         _emit_conversation(
-            "conversation.status_changed", conversation, actor, changed=["status"], public=True,
+            "conversation.status_changed",
+            conversation,
+            actor,
+            changed=["status"],
+            public=True,
             previous_status=previous,
         )
 
     message = Message.objects.create(
-        conversation=conversation, inbox=inbox, direction=Direction.INCOMING, author_contact=contact,
-        body=body, source_id=inbound.source_id or None, delivery_status=DeliveryStatus.DELIVERED,
-        metadata=inbound.metadata, created_at=moment, updated_at=moment,
+        conversation=conversation,
+        inbox=inbox,
+        direction=Direction.INCOMING,
+        author_contact=contact,
+        body=body,
+        source_id=inbound.source_id or None,
+        delivery_status=DeliveryStatus.DELIVERED,
+        metadata=inbound.metadata,
+        created_at=moment,
+        updated_at=moment,
     )
     stored = _store_attachments(message, files)
     fields = ["last_activity_at"]
@@ -392,7 +479,9 @@ def _message_receive_locked(inbox: Inbox, inbound: InboundMessage, body: str, fi
     if conversation.waiting_since is None:
         conversation.waiting_since = moment
         fields.append("waiting_since")
-    Conversation.objects.filter(pk=conversation.pk).update(**{f: getattr(conversation, f) for f in fields}, updated_at=moment)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        **{f: getattr(conversation, f) for f in fields}, updated_at=moment
+    )
     _emit_message(conversation, message_state(message, attachments=stored))
     return ReceiveResult(message, conversation, created=True)
 
@@ -415,11 +504,18 @@ def message_send(
         raise Conflict(f"#{conversation.number} is closed; open a new conversation to write again")
     moment = now()
     message = Message.objects.create(
-        conversation=conversation, inbox=conversation.inbox, direction=Direction.OUTGOING,
-        author_agent=actor.agent, author_label="" if actor.agent else str(actor.kind),
-        body=body, source_id=source_id,
-        delivery_status=DeliveryStatus.SENT if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS else DeliveryStatus.PENDING,
-        created_at=moment, updated_at=moment,
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.OUTGOING,
+        author_agent=actor.agent,
+        author_label="" if actor.agent else str(actor.kind),
+        body=body,
+        source_id=source_id,
+        delivery_status=DeliveryStatus.SENT
+        if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
+        else DeliveryStatus.PENDING,
+        created_at=moment,
+        updated_at=moment,
     )
     stored = _store_attachments(message, files)
     fields = ["last_activity_at", "waiting_since"]
@@ -435,7 +531,11 @@ def message_send(
 
 @transaction.atomic
 def note_add(
-    *, conversation: Conversation, actor: Actor, body: str, attachments: list[InboundAttachment] = ()  # type: ignore[assignment]
+    *,
+    conversation: Conversation,
+    actor: Actor,
+    body: str,
+    attachments: list[InboundAttachment] = (),  # type: ignore[assignment]
 ) -> Message:
     """A private note: agents see it, the customer never does."""
     _require(actor, Perm.CONVERSATION_NOTE)
@@ -443,8 +543,13 @@ def note_add(
     files = [attachment_check(filename=a.filename, content=a.content) for a in attachments]
     conversation = conversation_lock(conversation)
     message = Message.objects.create(
-        conversation=conversation, inbox=conversation.inbox, direction=Direction.OUTGOING, private=True,
-        author_agent=actor.agent, author_label="" if actor.agent else str(actor.kind), body=body,
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.OUTGOING,
+        private=True,
+        author_agent=actor.agent,
+        author_label="" if actor.agent else str(actor.kind),
+        body=body,
     )
     stored = _store_attachments(message, files)
     _emit_message(conversation, message_state(message, attachments=stored), public=False)
@@ -454,8 +559,13 @@ def note_add(
 def _activity_add(conversation: Conversation, actor: Actor, text: str) -> Message:
     """A line in the timeline ("Assigned to Mei"); agents only."""
     message = Message.objects.create(
-        conversation=conversation, inbox=conversation.inbox, direction=Direction.ACTIVITY, private=True,
-        author_agent=actor.agent, author_label="" if actor.agent else actor.label or str(actor.kind), body=text,
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.ACTIVITY,
+        private=True,
+        author_agent=actor.agent,
+        author_label="" if actor.agent else actor.label or str(actor.kind),
+        body=text,
     )
     _emit_message(conversation, message_state(message, attachments=[]), public=False)
     return message
@@ -466,7 +576,12 @@ _STATUS_EVENT = {
     DeliveryStatus.READ: "message.read",
     DeliveryStatus.FAILED: "message.failed",
 }
-_STATUS_ORDER = [DeliveryStatus.PENDING, DeliveryStatus.SENT, DeliveryStatus.DELIVERED, DeliveryStatus.READ]
+_STATUS_ORDER = [
+    DeliveryStatus.PENDING,
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+    DeliveryStatus.READ,
+]
 
 
 @transaction.atomic
@@ -476,16 +591,26 @@ def message_set_delivery(*, message: Message, status: str, error: str = "") -> M
         raise ValidationFailed("delivery status must be delivered, read or failed", field="status")
     message = Message.objects.select_for_update().select_related("conversation").get(pk=message.pk)
     current = message.delivery_status
-    if status != DeliveryStatus.FAILED and current in _STATUS_ORDER and _STATUS_ORDER.index(current) >= _STATUS_ORDER.index(status):
+    if (
+        status != DeliveryStatus.FAILED
+        and current in _STATUS_ORDER
+        and _STATUS_ORDER.index(current) >= _STATUS_ORDER.index(status)
+    ):
         return message
     message.delivery_status = status
     message.delivery_error = error[:2000] if status == DeliveryStatus.FAILED else ""
     message.save(update_fields=message.touch_fields("delivery_status", "delivery_error"))
-    payload = {"message_id": message.pk, "conversation_id": message.conversation_id,
-               "delivery_status": status, "delivery_error": message.delivery_error}
+    payload = {
+        "message_id": message.pk,
+        "conversation_id": message.conversation_id,
+        "delivery_status": status,
+        "delivery_error": message.delivery_error,
+    }
     public = status != DeliveryStatus.FAILED and not message.private
     event_emit(
-        type=_STATUS_EVENT[status], payload=payload, streams=_streams(message.conversation),
+        type=_STATUS_EVENT[status],
+        payload=payload,
+        streams=_streams(message.conversation),
         public_streams=_public_streams(message.conversation) if public else [],
     )
     return message
@@ -497,10 +622,18 @@ def message_set_delivery(*, message: Message, status: str, error: str = "") -> M
 def conversations_move_contact(*, source: Contact, target: Contact) -> list[str]:
     ids = [str(i) for i in Conversation.objects.filter(contact=source).values_list("pk", flat=True)]
     Conversation.objects.filter(pk__in=ids).update(contact=target, updated_at=now())
-    Message.objects.filter(conversation_id__in=ids, author_contact=source).update(author_contact=target)
+    Message.objects.filter(conversation_id__in=ids, author_contact=source).update(
+        author_contact=target
+    )
     return ids
 
 
-def conversations_move_contact_back(*, conversation_ids: list[str], source: Contact, target: Contact) -> None:
-    Conversation.objects.filter(pk__in=conversation_ids, contact=source).update(contact=target, updated_at=now())
-    Message.objects.filter(conversation_id__in=conversation_ids, author_contact=source).update(author_contact=target)
+def conversations_move_contact_back(
+    *, conversation_ids: list[str], source: Contact, target: Contact
+) -> None:
+    Conversation.objects.filter(pk__in=conversation_ids, contact=source).update(
+        contact=target, updated_at=now()
+    )
+    Message.objects.filter(conversation_id__in=conversation_ids, author_contact=source).update(
+        author_contact=target
+    )

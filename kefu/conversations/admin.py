@@ -6,7 +6,15 @@ from kefu.conversations.models import Attachment, Conversation, Message, Tag
 class MessageInline(admin.TabularInline):
     model = Message
     extra = 0
-    fields = ("created_at", "direction", "private", "author_agent", "author_contact", "body", "delivery_status")
+    fields = (
+        "created_at",
+        "direction",
+        "private",
+        "author_agent",
+        "author_contact",
+        "body",
+        "delivery_status",
+    )
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -16,7 +24,16 @@ class MessageInline(admin.TabularInline):
 class ConversationAdmin(admin.ModelAdmin):
     # Status, assignment and messages change through actions (console/API) so events fire;
     # the admin shows them read-only.
-    list_display = ("number", "subject", "inbox", "contact", "status", "priority", "assignee", "last_activity_at")
+    list_display = (
+        "number",
+        "subject",
+        "inbox",
+        "contact",
+        "status",
+        "priority",
+        "assignee",
+        "last_activity_at",
+    )
     list_filter = ("status", "priority", "inbox")
     search_fields = ("=number", "subject", "contact__name", "contact__email")
     readonly_fields = [f.name for f in Conversation._meta.fields] + ["tags"]

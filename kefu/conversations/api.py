@@ -8,14 +8,19 @@ from typing import Any, Literal
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from ninja import Status as Reply, Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema
+from ninja import Status as Reply
 
 from kefu.accounts.models import Agent, Team
 from kefu.api import agent_of
 from kefu.conversations import actions
 from kefu.conversations.models import Priority, Status
 from kefu.conversations.selectors import (
-    access_conversation, conversation_state, conversation_states, conversations_for_list, message_state,
+    access_conversation,
+    conversation_state,
+    conversation_states,
+    conversations_for_list,
+    message_state,
     messages_of,
 )
 from kefu.core.actors import Actor
@@ -40,7 +45,9 @@ class MessagePage(Schema):
 
 
 class ConversationFilters(Schema):
-    status: list[Literal["open", "pending", "snoozed", "resolved", "closed"]] = Field(default_factory=list)
+    status: list[Literal["open", "pending", "snoozed", "resolved", "closed"]] = Field(
+        default_factory=list
+    )
     assignee: str | None = Field(None, description="an agent id, `me` or `none` (unassigned)")
     team: uuid.UUID | None = None
     priority: list[Literal["low", "normal", "high", "urgent"]] = Field(default_factory=list)
@@ -49,7 +56,9 @@ class ConversationFilters(Schema):
     language: str | None = Field(None, max_length=16)
     tag: str | None = Field(None, max_length=64)
     contact: uuid.UUID | None = None
-    q: str | None = Field(None, max_length=200, description="number, subject, contact name or email")
+    q: str | None = Field(
+        None, max_length=200, description="number, subject, contact name or email"
+    )
     cursor: str | None = Field(None, max_length=500)
     limit: int = Field(25, ge=1, le=MAX_PAGE)
 
@@ -69,7 +78,9 @@ def conversation_list(request: HttpRequest, filters: Query[ConversationFilters])
         try:
             qs = qs.filter(assignee_id=uuid.UUID(f.assignee))
         except ValueError:
-            raise ValidationFailed("assignee must be an agent id, `me` or `none`", field="assignee") from None
+            raise ValidationFailed(
+                "assignee must be an agent id, `me` or `none`", field="assignee"
+            ) from None
     if f.team:
         qs = qs.filter(team_id=f.team)
     if f.priority:
@@ -86,7 +97,11 @@ def conversation_list(request: HttpRequest, filters: Query[ConversationFilters])
         qs = qs.filter(contact_id=f.contact)
     if f.q:
         text = f.q.strip().lstrip("#")
-        cond = Q(subject__icontains=text) | Q(contact__name__icontains=text) | Q(contact__email__icontains=text)
+        cond = (
+            Q(subject__icontains=text)
+            | Q(contact__name__icontains=text)
+            | Q(contact__email__icontains=text)
+        )
         if text.isdigit():
             cond |= Q(number=int(text))
         qs = qs.filter(cond)
@@ -102,7 +117,8 @@ def conversation_list(request: HttpRequest, filters: Query[ConversationFilters])
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     page = ConversationPage.model_construct(
-        items=rows, next_cursor=cursor_encode(rows[-1].last_activity_at, rows[-1].id) if more else None
+        items=rows,
+        next_cursor=cursor_encode(rows[-1].last_activity_at, rows[-1].id) if more else None,
     )
     # Already-typed data: serialize once in pydantic-core instead of re-validating it.
     return HttpResponse(page.model_dump_json(), content_type="application/json")
@@ -122,14 +138,22 @@ class ConversationPatch(Schema):
     custom_attributes: dict[str, Any] | None = None
 
 
-@router.patch("/{conversation_id}", response=ConversationState, summary="Update subject, priority, topic, language or attributes")
-def conversation_patch(request: HttpRequest, conversation_id: uuid.UUID, payload: ConversationPatch) -> ConversationState:
+@router.patch(
+    "/{conversation_id}",
+    response=ConversationState,
+    summary="Update subject, priority, topic, language or attributes",
+)
+def conversation_patch(
+    request: HttpRequest, conversation_id: uuid.UUID, payload: ConversationPatch
+) -> ConversationState:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     fields = payload.model_dump(exclude_unset=True, exclude_none=True)
     if "priority" in fields:
         fields["priority"] = str(fields["priority"])
-    conversation = actions.conversation_update(conversation=conversation, actor=Actor.of_agent(agent), **fields)
+    conversation = actions.conversation_update(
+        conversation=conversation, actor=Actor.of_agent(agent), **fields
+    )
     return conversation_state(conversation)
 
 
@@ -149,7 +173,10 @@ def _attachments(items: list[AttachmentIn]) -> list[InboundAttachment]:
         try:
             content = base64.b64decode(a.content_base64, validate=True)
         except (binascii.Error, ValueError):
-            raise ValidationFailed(f"attachments[{i}].content_base64 is not valid base64", field=f"attachments.{i}.content_base64") from None
+            raise ValidationFailed(
+                f"attachments[{i}].content_base64 is not valid base64",
+                field=f"attachments.{i}.content_base64",
+            ) from None
         out.append(InboundAttachment(filename=a.filename, content=content))
     return out
 
@@ -159,8 +186,14 @@ class MessageFilters(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
-@router.get("/{conversation_id}/messages", response=MessagePage, summary="List messages, notes and activity, oldest first")
-def message_list(request: HttpRequest, conversation_id: uuid.UUID, filters: Query[MessageFilters]) -> dict[str, Any]:
+@router.get(
+    "/{conversation_id}/messages",
+    response=MessagePage,
+    summary="List messages, notes and activity, oldest first",
+)
+def message_list(
+    request: HttpRequest, conversation_id: uuid.UUID, filters: Query[MessageFilters]
+) -> dict[str, Any]:
     conversation = access_conversation(agent=agent_of(request), conversation_id=conversation_id)
     qs = messages_of(conversation)
     if filters.cursor:
@@ -180,12 +213,17 @@ def message_list(request: HttpRequest, conversation_id: uuid.UUID, filters: Quer
     }
 
 
-@router.post("/{conversation_id}/messages", response={201: MessageState}, summary="Reply to the customer")
+@router.post(
+    "/{conversation_id}/messages", response={201: MessageState}, summary="Reply to the customer"
+)
 def message_reply(request: HttpRequest, conversation_id: uuid.UUID, payload: ReplyIn) -> Reply:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     message = actions.message_send(
-        conversation=conversation, actor=Actor.of_agent(agent), body=payload.body, attachments=_attachments(payload.attachments)
+        conversation=conversation,
+        actor=Actor.of_agent(agent),
+        body=payload.body,
+        attachments=_attachments(payload.attachments),
     )
     return Reply(201, message_state(message))
 
@@ -195,7 +233,10 @@ def note_create(request: HttpRequest, conversation_id: uuid.UUID, payload: Reply
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     message = actions.note_add(
-        conversation=conversation, actor=Actor.of_agent(agent), body=payload.body, attachments=_attachments(payload.attachments)
+        conversation=conversation,
+        actor=Actor.of_agent(agent),
+        body=payload.body,
+        attachments=_attachments(payload.attachments),
     )
     return Reply(201, message_state(message))
 
@@ -205,8 +246,14 @@ class AssignIn(Schema):
     team_id: uuid.UUID | None = Field(None, description="a team id; null clears the team")
 
 
-@router.post("/{conversation_id}/assign", response=ConversationState, summary="Assign to an agent and/or a team")
-def conversation_assign(request: HttpRequest, conversation_id: uuid.UUID, payload: AssignIn) -> ConversationState:
+@router.post(
+    "/{conversation_id}/assign",
+    response=ConversationState,
+    summary="Assign to an agent and/or a team",
+)
+def conversation_assign(
+    request: HttpRequest, conversation_id: uuid.UUID, payload: AssignIn
+) -> ConversationState:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     given = payload.model_fields_set
@@ -229,7 +276,9 @@ def conversation_assign(request: HttpRequest, conversation_id: uuid.UUID, payloa
             if team is None:
                 raise ValidationFailed("no such team", field="team_id")
             kwargs["team"] = team
-    conversation = actions.conversation_assign(conversation=conversation, actor=Actor.of_agent(agent), **kwargs)
+    conversation = actions.conversation_assign(
+        conversation=conversation, actor=Actor.of_agent(agent), **kwargs
+    )
     return conversation_state(conversation)
 
 
@@ -239,13 +288,20 @@ class StatusIn(Schema):
 
 
 @router.post("/{conversation_id}/status", response=ConversationState, summary="Change status")
-def conversation_status(request: HttpRequest, conversation_id: uuid.UUID, payload: StatusIn) -> ConversationState:
+def conversation_status(
+    request: HttpRequest, conversation_id: uuid.UUID, payload: StatusIn
+) -> ConversationState:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
     if payload.snoozed_until is not None and payload.snoozed_until.tzinfo is None:
-        raise ValidationFailed("snoozed_until needs a time zone (e.g. 2026-01-01T09:00:00Z)", field="snoozed_until")
+        raise ValidationFailed(
+            "snoozed_until needs a time zone (e.g. 2026-01-01T09:00:00Z)", field="snoozed_until"
+        )
     conversation = actions.conversation_set_status(
-        conversation=conversation, actor=Actor.of_agent(agent), status=str(payload.status), snoozed_until=payload.snoozed_until
+        conversation=conversation,
+        actor=Actor.of_agent(agent),
+        status=str(payload.status),
+        snoozed_until=payload.snoozed_until,
     )
     return conversation_state(conversation)
 
@@ -255,16 +311,24 @@ class TagsIn(Schema):
 
 
 @router.post("/{conversation_id}/tags", response=ConversationState, summary="Add tags")
-def conversation_tags_add(request: HttpRequest, conversation_id: uuid.UUID, payload: TagsIn) -> ConversationState:
+def conversation_tags_add(
+    request: HttpRequest, conversation_id: uuid.UUID, payload: TagsIn
+) -> ConversationState:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
-    conversation = actions.tag_add(conversation=conversation, actor=Actor.of_agent(agent), names=payload.tags)
+    conversation = actions.tag_add(
+        conversation=conversation, actor=Actor.of_agent(agent), names=payload.tags
+    )
     return conversation_state(conversation)
 
 
 @router.delete("/{conversation_id}/tags/{tag}", response=ConversationState, summary="Remove a tag")
-def conversation_tag_remove(request: HttpRequest, conversation_id: uuid.UUID, tag: str) -> ConversationState:
+def conversation_tag_remove(
+    request: HttpRequest, conversation_id: uuid.UUID, tag: str
+) -> ConversationState:
     agent = agent_of(request)
     conversation = access_conversation(agent=agent, conversation_id=conversation_id)
-    conversation = actions.tag_remove(conversation=conversation, actor=Actor.of_agent(agent), names=[tag])
+    conversation = actions.tag_remove(
+        conversation=conversation, actor=Actor.of_agent(agent), names=[tag]
+    )
     return conversation_state(conversation)

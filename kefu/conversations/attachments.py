@@ -18,10 +18,20 @@ _SIGNATURES: list[tuple[bytes, int, str]] = [
     (b"%PDF-", 0, "application/pdf"),
     (b"PK\x03\x04", 0, "application/zip"),
 ]
-ALLOWED_TYPES = frozenset({
-    "image/png", "image/jpeg", "image/gif", "image/webp", "image/heic", "application/pdf",
-    "text/plain", "text/csv", "video/mp4", "application/zip",
-})
+ALLOWED_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/heic",
+        "application/pdf",
+        "text/plain",
+        "text/csv",
+        "video/mp4",
+        "application/zip",
+    }
+)
 
 
 def content_type_sniff(data: bytes) -> str:
@@ -66,12 +76,14 @@ def attachment_check(*, filename: str, content: bytes) -> CheckedFile:
     if len(content) > limit:
         raise ValidationFailed(
             f"{name} is {len(content) / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB",
-            code="attachment_too_large", field="attachments",
+            code="attachment_too_large",
+            field="attachments",
         )
     kind = content_type_sniff(content)
     if kind not in ALLOWED_TYPES:
         raise ValidationFailed(
             f"{name} is not an accepted file type (images, PDF, text, CSV, MP4, ZIP)",
-            code="attachment_type_not_allowed", field="attachments",
+            code="attachment_type_not_allowed",
+            field="attachments",
         )
     return CheckedFile(name, content, kind, hashlib.sha256(content).hexdigest())

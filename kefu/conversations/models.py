@@ -46,8 +46,16 @@ class Conversation(BaseModel):
     priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
     # Numeric twin of priority so lists sort urgent-first with an index.
     priority_rank = models.PositiveSmallIntegerField(default=1)
-    assignee = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_conversations")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations")
+    assignee = models.ForeignKey(
+        Agent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversations"
+    )
     topic = models.CharField(max_length=64, blank=True)
     language = models.CharField(max_length=16, blank=True)
     tags = models.ManyToManyField(Tag, related_name="conversations", blank=True)
@@ -62,15 +70,21 @@ class Conversation(BaseModel):
     class Meta:
         indexes = [
             # Console views: "mine", "unassigned", by status, most urgent and longest waiting first.
-            models.Index(fields=["status", "assignee", "priority_rank", "waiting_since"], name="conv_queue_idx"),
-            models.Index(fields=["inbox", "status", "last_activity_at"], name="conv_inbox_activity_idx"),
+            models.Index(
+                fields=["status", "assignee", "priority_rank", "waiting_since"],
+                name="conv_queue_idx",
+            ),
+            models.Index(
+                fields=["inbox", "status", "last_activity_at"], name="conv_inbox_activity_idx"
+            ),
             models.Index(fields=["last_activity_at", "id"], name="conv_activity_idx"),
             models.Index(fields=["contact", "inbox", "status"], name="conv_contact_idx"),
             models.Index(fields=["team", "status"], name="conv_team_idx"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False), name="snoozed_needs_until"
+                condition=~Q(status="snoozed") | Q(snoozed_until__isnull=False),
+                name="snoozed_needs_until",
             ),
         ]
 
@@ -93,17 +107,25 @@ class DeliveryStatus(models.TextChoices):
 
 
 class Message(BaseModel):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
     # Denormalized from the conversation so the channel id is unique per inbox in the database.
     inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="+")
     direction = models.CharField(max_length=10, choices=Direction.choices)
     private = models.BooleanField(default=False)  # an internal note
-    author_agent = models.ForeignKey(Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    author_contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author_agent = models.ForeignKey(
+        Agent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_label = models.CharField(max_length=120, blank=True)  # "bot", "system"
     body = models.TextField(blank=True)
-    source_id = models.CharField(max_length=255, null=True, blank=True)
-    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.SENT)
+    source_id = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001 - NULL escapes the unique constraint
+    delivery_status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.SENT
+    )
     delivery_error = models.TextField(blank=True)
     # Kinds of secret removed before storage (the safety layer); never the secret itself.
     redactions = models.JSONField(default=list, blank=True)
@@ -114,7 +136,9 @@ class Message(BaseModel):
         indexes = [models.Index(fields=["conversation", "created_at"], name="msg_thread_idx")]
         constraints = [
             models.UniqueConstraint(
-                fields=["inbox", "source_id"], condition=Q(source_id__isnull=False), name="msg_source_id_unique_per_inbox"
+                fields=["inbox", "source_id"],
+                condition=Q(source_id__isnull=False),
+                name="msg_source_id_unique_per_inbox",
             ),
         ]
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-ConversationView = dict[str, Any]  # {"conversation": ConversationState, "messages": {id: MessageState}}
+ConversationView = dict[
+    str, Any
+]  # {"conversation": ConversationState, "messages": {id: MessageState}}
 
 
 def view_apply(view: ConversationView, event: dict[str, Any]) -> ConversationView:

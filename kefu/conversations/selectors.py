@@ -7,8 +7,14 @@ from kefu.accounts.permissions import Perm, agent_can
 from kefu.conversations.models import Attachment, Conversation, Message
 from kefu.core.errors import NotFound
 from kefu.core.events import (
-    ActorRef, AgentRef, AttachmentState, ContactRef, ConversationState, MessageState,
-    PublicConversationState, TeamRef,
+    ActorRef,
+    AgentRef,
+    AttachmentState,
+    ContactRef,
+    ConversationState,
+    MessageState,
+    PublicConversationState,
+    TeamRef,
 )
 
 
@@ -28,10 +34,29 @@ def conversations_for_list(agent: Agent) -> QuerySet[Conversation]:
 
 
 _ROW_FIELDS = (
-    "id", "number", "inbox_id", "inbox__channel_type", "contact_id", "contact__name", "contact__email",
-    "subject", "status", "priority", "assignee_id", "assignee__display_name", "team_id", "team__name",
-    "topic", "language", "custom_attributes", "waiting_since", "first_response_at", "resolved_at",
-    "snoozed_until", "last_activity_at", "created_at",
+    "id",
+    "number",
+    "inbox_id",
+    "inbox__channel_type",
+    "contact_id",
+    "contact__name",
+    "contact__email",
+    "subject",
+    "status",
+    "priority",
+    "assignee_id",
+    "assignee__display_name",
+    "team_id",
+    "team__name",
+    "topic",
+    "language",
+    "custom_attributes",
+    "waiting_since",
+    "first_response_at",
+    "resolved_at",
+    "snoozed_until",
+    "last_activity_at",
+    "created_at",
 )
 
 
@@ -44,28 +69,54 @@ def conversation_states(qs: QuerySet[Conversation]) -> list[ConversationState]:
     tags: dict[object, list[str]] = {r["id"]: [] for r in rows}
     if rows:
         through = Conversation.tags.through
-        for cid, name in through.objects.filter(conversation_id__in=list(tags)).values_list("conversation_id", "tag__name"):
+        for cid, name in through.objects.filter(conversation_id__in=list(tags)).values_list(
+            "conversation_id", "tag__name"
+        ):
             tags[cid].append(name)
     return [
         ConversationState.model_construct(
-            id=r["id"], number=r["number"], inbox_id=r["inbox_id"], channel=r["inbox__channel_type"],
-            contact=ContactRef.model_construct(id=r["contact_id"], name=r["contact__name"] or r["contact__email"] or "Visitor"),
-            subject=r["subject"], status=r["status"], priority=r["priority"],
-            assignee=AgentRef.model_construct(id=r["assignee_id"], display_name=r["assignee__display_name"]) if r["assignee_id"] else None,
-            team=TeamRef.model_construct(id=r["team_id"], name=r["team__name"]) if r["team_id"] else None,
-            topic=r["topic"], language=r["language"], tags=sorted(tags[r["id"]]), custom_attributes=r["custom_attributes"],
-            waiting_since=r["waiting_since"], first_response_at=r["first_response_at"], resolved_at=r["resolved_at"],
-            snoozed_until=r["snoozed_until"], last_activity_at=r["last_activity_at"], created_at=r["created_at"],
+            id=r["id"],
+            number=r["number"],
+            inbox_id=r["inbox_id"],
+            channel=r["inbox__channel_type"],
+            contact=ContactRef.model_construct(
+                id=r["contact_id"], name=r["contact__name"] or r["contact__email"] or "Visitor"
+            ),
+            subject=r["subject"],
+            status=r["status"],
+            priority=r["priority"],
+            assignee=AgentRef.model_construct(
+                id=r["assignee_id"], display_name=r["assignee__display_name"]
+            )
+            if r["assignee_id"]
+            else None,
+            team=TeamRef.model_construct(id=r["team_id"], name=r["team__name"])
+            if r["team_id"]
+            else None,
+            topic=r["topic"],
+            language=r["language"],
+            tags=sorted(tags[r["id"]]),
+            custom_attributes=r["custom_attributes"],
+            waiting_since=r["waiting_since"],
+            first_response_at=r["first_response_at"],
+            resolved_at=r["resolved_at"],
+            snoozed_until=r["snoozed_until"],
+            last_activity_at=r["last_activity_at"],
+            created_at=r["created_at"],
         )
         for r in rows
     ]
 
 
-def access_conversation(*, agent: Agent, conversation_id: object, lock: bool = False) -> Conversation:
+def access_conversation(
+    *, agent: Agent, conversation_id: object, lock: bool = False
+) -> Conversation:
     qs = conversations_visible_to(agent)
     if lock:
         qs = qs.select_for_update(of=("self",))
-    conversation = qs.filter(pk=conversation_id).select_related("contact", "inbox", "assignee", "team").first()
+    conversation = (
+        qs.filter(pk=conversation_id).select_related("contact", "inbox", "assignee", "team").first()
+    )
     if conversation is None:
         raise NotFound("no such conversation")
     return conversation
@@ -90,37 +141,59 @@ def messages_of(conversation: Conversation, *, include_private: bool = True) -> 
 # --- state: the shapes the API returns and events carry --------------------------------------
 
 
-def conversation_state(conversation: Conversation, *, tags: list[str] | None = None) -> ConversationState:
+def conversation_state(
+    conversation: Conversation, *, tags: list[str] | None = None
+) -> ConversationState:
     if tags is None:
         # Uses the prefetch cache when the caller prefetched tags.
         tags = sorted(t.name for t in conversation.tags.all())
     c = conversation
     return ConversationState(
-        id=c.pk, number=c.number, inbox_id=c.inbox_id, channel=c.inbox.channel_type,
+        id=c.pk,
+        number=c.number,
+        inbox_id=c.inbox_id,
+        channel=c.inbox.channel_type,
         contact=ContactRef(id=c.contact.pk, name=c.contact.name or c.contact.email or "Visitor"),
-        subject=c.subject, status=c.status, priority=c.priority,
-        assignee=AgentRef(id=c.assignee.pk, display_name=c.assignee.display_name) if c.assignee else None,
+        subject=c.subject,
+        status=c.status,
+        priority=c.priority,
+        assignee=AgentRef(id=c.assignee.pk, display_name=c.assignee.display_name)
+        if c.assignee
+        else None,
         team=TeamRef(id=c.team.pk, name=c.team.name) if c.team else None,
-        topic=c.topic, language=c.language, tags=tags, custom_attributes=c.custom_attributes,
-        waiting_since=c.waiting_since, first_response_at=c.first_response_at, resolved_at=c.resolved_at,
-        snoozed_until=c.snoozed_until, last_activity_at=c.last_activity_at, created_at=c.created_at,
+        topic=c.topic,
+        language=c.language,
+        tags=tags,
+        custom_attributes=c.custom_attributes,
+        waiting_since=c.waiting_since,
+        first_response_at=c.first_response_at,
+        resolved_at=c.resolved_at,
+        snoozed_until=c.snoozed_until,
+        last_activity_at=c.last_activity_at,
+        created_at=c.created_at,
     )
 
 
 def conversation_public_state(conversation: Conversation) -> PublicConversationState:
     c = conversation
     return PublicConversationState(
-        id=c.pk, number=c.number, status=c.status,
+        id=c.pk,
+        number=c.number,
+        status=c.status,
         assignee_name=c.assignee.display_name if c.assignee else None,
     )
 
 
 def message_author(message: Message) -> ActorRef | None:
     if message.author_agent is not None:
-        return ActorRef(kind="agent", id=str(message.author_agent.pk), label=message.author_agent.display_name)
+        return ActorRef(
+            kind="agent", id=str(message.author_agent.pk), label=message.author_agent.display_name
+        )
     if message.author_contact is not None:
         contact = message.author_contact
-        return ActorRef(kind="contact", id=str(contact.pk), label=contact.name or contact.email or "Customer")
+        return ActorRef(
+            kind="contact", id=str(contact.pk), label=contact.name or contact.email or "Customer"
+        )
     if message.author_label:
         kind = "bot" if message.author_label == "bot" else "system"
         return ActorRef(kind=kind, id=message.author_label, label=message.author_label)
@@ -131,12 +204,24 @@ def message_state(message: Message, *, attachments: list[Attachment] | None = No
     if attachments is None:
         attachments = list(message.attachments.all())
     return MessageState(
-        id=message.pk, conversation_id=message.conversation_id, direction=message.direction,
-        private=message.private, author=message_author(message), body=message.body,
-        source_id=message.source_id, delivery_status=message.delivery_status,
-        delivery_error=message.delivery_error, redactions=list(message.redactions),
+        id=message.pk,
+        conversation_id=message.conversation_id,
+        direction=message.direction,
+        private=message.private,
+        author=message_author(message),
+        body=message.body,
+        source_id=message.source_id,
+        delivery_status=message.delivery_status,
+        delivery_error=message.delivery_error,
+        redactions=list(message.redactions),
         attachments=[
-            AttachmentState(id=a.pk, filename=a.filename, content_type=a.content_type, size=a.size, url=a.file.url)
+            AttachmentState(
+                id=a.pk,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                url=a.file.url,
+            )
             for a in attachments
         ],
         created_at=message.created_at,

@@ -17,7 +17,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 class IllegalTransition(Exception):
     def __init__(self, current: str, target: str) -> None:
         allowed = ", ".join(sorted(TRANSITIONS.get(current, ()))) or "none (closed is final)"
-        super().__init__(f"a {current} conversation cannot become {target}; allowed: {allowed}")
+        article = "an" if current[0] in "aeiou" else "a"
+        super().__init__(
+            f"{article} {current} conversation cannot become {target}; allowed: {allowed}"
+        )
         self.current = current
         self.target = target
 

@@ -5,7 +5,15 @@ from kefu.core.models import AuditRecord, EventLogEntry
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "action", "object_type", "object_id", "actor_type", "actor_id", "reverted_at")
+    list_display = (
+        "created_at",
+        "action",
+        "object_type",
+        "object_id",
+        "actor_type",
+        "actor_id",
+        "reverted_at",
+    )
     list_filter = ("action", "actor_type")
     search_fields = ("object_id", "actor_id")
     readonly_fields = [f.name for f in AuditRecord._meta.fields]

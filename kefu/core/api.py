@@ -37,7 +37,9 @@ def events_since(request: HttpRequest, query: Query[EventQuery]) -> list[dict[st
     try:
         object_id = uuid.UUID(raw_id)
     except ValueError:
-        raise ValidationFailed("stream must be inbox:<id> or conversation:<id>", field="stream") from None
+        raise ValidationFailed(
+            "stream must be inbox:<id> or conversation:<id>", field="stream"
+        ) from None
     if kind == "inbox":
         from kefu.inboxes.selectors import access_inbox
 

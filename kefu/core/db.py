@@ -11,7 +11,7 @@ def is_postgres() -> bool:
 
 def install_sqlite_tuning() -> None:
     """Nothing to do at import; SQLite pragmas are set per connection via init_command."""
-    return None
+    return
 
 
 def counter_next(*, key: str, start: int = 1) -> int:

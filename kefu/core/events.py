@@ -184,17 +184,39 @@ def event_type_register(
 event_type_register(
     "conversation.created", ConversationEvent, "A conversation was opened.", PublicConversationEvent
 )
-event_type_register("conversation.updated", ConversationEvent, "Subject, priority, topic, language, tags or attributes changed.")
-event_type_register("conversation.assigned", ConversationEvent, "Assignee or team changed.", PublicConversationEvent)
 event_type_register(
-    "conversation.status_changed", ConversationStatusEvent, "Status changed.", PublicConversationEvent
+    "conversation.updated",
+    ConversationEvent,
+    "Subject, priority, topic, language, tags or attributes changed.",
 )
-event_type_register("message.created", MessageEvent, "A message, note or activity was added.", MessageEvent)
-event_type_register("message.delivered", MessageStatusEvent, "An outbound message reached its channel.", MessageStatusEvent)
-event_type_register("message.read", MessageStatusEvent, "The recipient read the message.", MessageStatusEvent)
-event_type_register("message.failed", MessageStatusEvent, "An outbound message could not be delivered.")
+event_type_register(
+    "conversation.assigned", ConversationEvent, "Assignee or team changed.", PublicConversationEvent
+)
+event_type_register(
+    "conversation.status_changed",
+    ConversationStatusEvent,
+    "Status changed.",
+    PublicConversationEvent,
+)
+event_type_register(
+    "message.created", MessageEvent, "A message, note or activity was added.", MessageEvent
+)
+event_type_register(
+    "message.delivered",
+    MessageStatusEvent,
+    "An outbound message reached its channel.",
+    MessageStatusEvent,
+)
+event_type_register(
+    "message.read", MessageStatusEvent, "The recipient read the message.", MessageStatusEvent
+)
+event_type_register(
+    "message.failed", MessageStatusEvent, "An outbound message could not be delivered."
+)
 event_type_register("contact.updated", ContactEvent, "A contact's profile changed.")
-event_type_register("contact.merged", ContactMergedEvent, "Two contacts were merged, or a merge was reverted.")
+event_type_register(
+    "contact.merged", ContactMergedEvent, "Two contacts were merged, or a merge was reverted."
+)
 
 
 # --- emitting --------------------------------------------------------------------------------
@@ -237,7 +259,7 @@ def stream_seq_next(key: str) -> int:
 
 def event_emit(
     *,
-    type: str,  # noqa: A002 - the event's type is what every caller calls it
+    type: str,
     payload: Payload | dict[str, Any],
     streams: list[str],
     public_streams: list[str] = (),  # type: ignore[assignment]
@@ -262,7 +284,9 @@ def event_emit(
             raise ValueError(f"{type} has no public schema; it cannot go to a customer stream")
         public_data = _validated(spec.public_schema, public_payload or payload, type)
 
-    event = Event(id=uuid7(), type=type, payload=data, occurred_at=now(), public_payload=public_data)
+    event = Event(
+        id=uuid7(), type=type, payload=data, occurred_at=now(), public_payload=public_data
+    )
     rows = []
     # Sorted so that two transactions touching the same streams lock them in the same order.
     for stream in sorted(set(streams) | set(public_streams)):
@@ -271,7 +295,11 @@ def event_emit(
         body = public_data if stream in public_streams else data
         rows.append(
             EventLogEntry(
-                stream=stream, seq=seq, type=type, payload=body, event_id=event.id,
+                stream=stream,
+                seq=seq,
+                type=type,
+                payload=body,
+                event_id=event.id,
                 created_at=event.occurred_at,
             )
         )
@@ -280,10 +308,16 @@ def event_emit(
     return event
 
 
-def _validated(schema: type[Payload], payload: Payload | dict[str, Any], name: str) -> dict[str, Any]:
+def _validated(
+    schema: type[Payload], payload: Payload | dict[str, Any], name: str
+) -> dict[str, Any]:
     try:
-        model = payload if isinstance(payload, schema) else schema.model_validate(
-            payload.model_dump() if isinstance(payload, BaseModel) else payload
+        model = (
+            payload
+            if isinstance(payload, schema)
+            else schema.model_validate(
+                payload.model_dump() if isinstance(payload, BaseModel) else payload
+            )
         )
     except ValidationError as exc:
         raise ValueError(f"payload of {name} does not match its schema: {exc}") from exc
@@ -325,8 +359,14 @@ def event_log_since(*, stream: str, after_seq: int, limit: int = 1000) -> list[d
                 # client from another installation or a reset database): refetch.
                 raise ResyncRequired(stream)
     return [
-        {"stream": e.stream, "seq": e.seq, "type": e.type, "event_id": str(e.event_id),
-         "payload": e.payload, "at": e.created_at.isoformat()}
+        {
+            "stream": e.stream,
+            "seq": e.seq,
+            "type": e.type,
+            "event_id": str(e.event_id),
+            "payload": e.payload,
+            "at": e.created_at.isoformat(),
+        }
         for e in entries
     ]
 

@@ -53,9 +53,13 @@ class HttpBridge:
 
         started: dict[str, Any] = {}
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], None]:
             started["status"] = int(status.split(" ", 1)[0])
-            started["headers"] = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            started["headers"] = [
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers
+            ]
             return lambda data: None  # the legacy write() callable; Django never uses it
 
         result = self.app(_environ(scope, body), start_response)
@@ -64,13 +68,25 @@ class HttpBridge:
             pending: bytes | None = None
             for chunk in result:
                 if not head_sent:
-                    emit({"type": "http.response.start", "status": started["status"], "headers": started["headers"]})
+                    emit(
+                        {
+                            "type": "http.response.start",
+                            "status": started["status"],
+                            "headers": started["headers"],
+                        }
+                    )
                     head_sent = True
                 if pending is not None:
                     emit({"type": "http.response.body", "body": pending, "more_body": True})
                 pending = bytes(chunk)
             if not head_sent:
-                emit({"type": "http.response.start", "status": started["status"], "headers": started["headers"]})
+                emit(
+                    {
+                        "type": "http.response.start",
+                        "status": started["status"],
+                        "headers": started["headers"],
+                    }
+                )
             emit({"type": "http.response.body", "body": pending or b"", "more_body": False})
         finally:
             close = getattr(result, "close", None)
@@ -84,7 +100,7 @@ def _environ(scope: Scope, body: Any) -> dict[str, Any]:
     path = scope.get("path", "/")
     root = scope.get("root_path", "")
     if root and path.startswith(root):
-        path = path[len(root):]
+        path = path[len(root) :]
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": root.encode("utf-8").decode("latin-1"),

@@ -21,7 +21,11 @@ def cursor_decode(cursor: str, *, size: int) -> list[str]:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("cursor is not one this API returned", field="cursor") from None
-    if not isinstance(values, list) or len(values) != size or not all(isinstance(v, str) for v in values):
+    if (
+        not isinstance(values, list)
+        or len(values) != size
+        or not all(isinstance(v, str) for v in values)
+    ):
         raise ValidationFailed("cursor is not one this API returned", field="cursor")
     return values
 

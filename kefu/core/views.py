@@ -33,4 +33,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if settings.REDIS_URL:
         checks["redis"] = redis_ping(settings.REDIS_URL)
     ready = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ready" if ready else "not ready", "checks": checks}, status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )

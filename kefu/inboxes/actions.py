@@ -11,7 +11,11 @@ from kefu.inboxes.models import ChannelType, Inbox
 
 @transaction.atomic
 def inbox_create(
-    *, name: str, channel_type: str, config: dict[str, Any] | None = None, teams: list[Team] | None = None
+    *,
+    name: str,
+    channel_type: str,
+    config: dict[str, Any] | None = None,
+    teams: list[Team] | None = None,
 ) -> Inbox:
     if channel_type not in ChannelType.values:
         raise ValidationFailed(

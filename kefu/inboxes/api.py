@@ -5,7 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Status as Reply, Field, Router, Schema
+from ninja import Field, Router, Schema
+from ninja import Status as Reply
 
 from kefu.accounts.models import Agent, Team
 from kefu.accounts.permissions import Perm, agent_can
@@ -35,14 +36,21 @@ class InboxOut(Schema):
 
 def _out(inbox: Inbox) -> dict[str, Any]:
     return {
-        "id": inbox.pk, "name": inbox.name, "channel_type": inbox.channel_type, "enabled": inbox.enabled,
-        "team_ids": [t.pk for t in inbox.teams.all()], "created_at": inbox.created_at,
+        "id": inbox.pk,
+        "name": inbox.name,
+        "channel_type": inbox.channel_type,
+        "enabled": inbox.enabled,
+        "team_ids": [t.pk for t in inbox.teams.all()],
+        "created_at": inbox.created_at,
     }
 
 
 @router.get("", response=list[InboxOut], summary="Inboxes you can see")
 def inbox_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_out(i) for i in inboxes_visible_to(agent_of(request)).prefetch_related("teams").order_by("name")]
+    return [
+        _out(i)
+        for i in inboxes_visible_to(agent_of(request)).prefetch_related("teams").order_by("name")
+    ]
 
 
 @router.get("/{inbox_id}", response=InboxOut, summary="Get an inbox")
@@ -64,19 +72,33 @@ def inbox_add(request: HttpRequest, payload: InboxIn) -> Reply:
     teams = list(Team.objects.filter(pk__in=payload.team_ids))
     if len(teams) != len(set(payload.team_ids)):
         raise ValidationFailed("one of team_ids is not a team", field="team_ids")
-    inbox = inbox_create(name=payload.name, channel_type=str(payload.channel_type), config=payload.config, teams=teams)
+    inbox = inbox_create(
+        name=payload.name,
+        channel_type=str(payload.channel_type),
+        config=payload.config,
+        teams=teams,
+    )
     return Reply(201, _out(inbox))
 
 
 class InboundIn(Schema):
-    identity: str = Field(..., min_length=1, max_length=255, description="the customer's id in your system")
+    identity: str = Field(
+        ..., min_length=1, max_length=255, description="the customer's id in your system"
+    )
     body: str = Field("", max_length=20000)
-    source_id: str | None = Field(None, min_length=1, max_length=255, description="your message id; a retry with the same id creates nothing")
+    source_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=255,
+        description="your message id; a retry with the same id creates nothing",
+    )
     name: str = Field("", max_length=200)
     email: str = Field("", max_length=254)
     subject: str = Field("", max_length=300)
     language: str = Field("", max_length=16)
-    exchange_uid: str = Field("", max_length=64, description="the customer's exchange UID, if your system verified it")
+    exchange_uid: str = Field(
+        "", max_length=64, description="the customer's exchange UID, if your system verified it"
+    )
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
 
 
@@ -87,7 +109,9 @@ class InboundOut(Schema):
 
 
 @router.post(
-    "/{inbox_id}/messages", auth=None, response={200: InboundOut, 201: InboundOut},
+    "/{inbox_id}/messages",
+    auth=None,
+    response={200: InboundOut, 201: InboundOut},
     summary="Deliver a customer message into an API inbox",
     description="Authenticate with `X-Kefu-Signature: t=<unix>,v1=<hex HMAC-SHA256(inbox secret, t + '.' + body)>` "
     "or an admin's bearer token. Returns 201 for a new message and 200 for a re-delivery of a known source_id.",
@@ -96,25 +120,36 @@ def inbound_message(request: HttpRequest, inbox_id: uuid.UUID, payload: InboundI
     inbox = Inbox.objects.filter(pk=inbox_id, channel_type=ChannelType.API).first()
     signature = request.headers.get("X-Kefu-Signature", "")
     if signature:
-        if inbox is None or not signature_verify(secret=inbox.secret, body=request.body, header=signature):
+        if inbox is None or not signature_verify(
+            secret=inbox.secret, body=request.body, header=signature
+        ):
             raise PermissionDenied("the request signature is not valid for this inbox")
     else:
         agent = _bearer_agent(request)
         if not agent_can(agent, Perm.INBOX_MANAGE):
-            raise PermissionDenied("only a signed request or an admin token may post customer messages")
+            raise PermissionDenied(
+                "only a signed request or an admin token may post customer messages"
+            )
         if inbox is None:
             raise NotFound("no such API inbox")
     assert inbox is not None
     result = message_receive(
         inbox=inbox,
         inbound=InboundMessage(
-            identity=payload.identity, body=payload.body, source_id=payload.source_id, name=payload.name,
-            email=payload.email, subject=payload.subject, language=payload.language,
-            exchange_uid=payload.exchange_uid, attachments=tuple(_attachments(payload.attachments)),
+            identity=payload.identity,
+            body=payload.body,
+            source_id=payload.source_id,
+            name=payload.name,
+            email=payload.email,
+            subject=payload.subject,
+            language=payload.language,
+            exchange_uid=payload.exchange_uid,
+            attachments=tuple(_attachments(payload.attachments)),
         ),
     )
     body = {
-        "created": result.created, "message": message_state(result.message),
+        "created": result.created,
+        "message": message_state(result.message),
         "conversation": conversation_state(result.conversation),
     }
     return Reply(201 if result.created else 200, body)

@@ -36,7 +36,17 @@ def test_agent_create_validates(db):
 
 def test_createagent_prints_a_working_token_and_token_revoke_kills_it(db):
     out = io.StringIO()
-    call_command("createagent", "lee@lumen.exchange", "--name", "Lee", "--role", "supervisor", "--no-password", "--token", stdout=out)
+    call_command(
+        "createagent",
+        "lee@lumen.exchange",
+        "--name",
+        "Lee",
+        "--role",
+        "supervisor",
+        "--no-password",
+        "--token",
+        stdout=out,
+    )
     clear = out.getvalue().strip().splitlines()[-1]
     assert token_authenticate(clear).email == "lee@lumen.exchange"
     out = io.StringIO()
@@ -45,7 +55,14 @@ def test_createagent_prints_a_working_token_and_token_revoke_kills_it(db):
     call_command("token", "revoke", clear[:11], stdout=io.StringIO())
     assert token_authenticate(clear) is None
     with pytest.raises(CommandError):
-        call_command("createagent", "lee@lumen.exchange", "--name", "Lee", "--no-password", stdout=io.StringIO())
+        call_command(
+            "createagent",
+            "lee@lumen.exchange",
+            "--name",
+            "Lee",
+            "--no-password",
+            stdout=io.StringIO(),
+        )
 
 
 def test_tokens_through_the_api(api_as, demo):
@@ -78,7 +95,10 @@ def test_only_admins_create_agents_and_inboxes(api_as, demo):
 def test_me_and_presence(api_as, demo):
     api = api_as("mei")
     me = api.get("/api/v1/agents/me").json()
-    assert me["email"] == "mei@lumen.exchange" and {t["name"] for t in me["teams"]} == {"L1 Support", "VIP Desk"}
+    assert me["email"] == "mei@lumen.exchange" and {t["name"] for t in me["teams"]} == {
+        "L1 Support",
+        "VIP Desk",
+    }
     assert me["support_id"].startswith("LS-")
     assert api.post("/api/v1/agents/me/presence", {"presence": "away"}).json()["presence"] == "away"
     assert api.post("/api/v1/agents/me/presence", {"presence": "asleep"}).status_code == 422

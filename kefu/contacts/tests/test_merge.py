@@ -17,10 +17,20 @@ pytestmark = pytest.mark.django_db
 def _snapshot(*contacts):
     return {
         str(c.pk): {
-            "identities": sorted(str(i) for i in Identity.objects.filter(contact=c).values_list("pk", flat=True)),
-            "conversations": sorted(str(i) for i in Conversation.objects.filter(contact=c).values_list("pk", flat=True)),
-            "emails": sorted(ContactEmail.objects.filter(contact=c).values_list("email", "verified")),
-            "profile": Contact.objects.filter(pk=c.pk).values("name", "email", "exchange_uid", "vip_tier", "kyc_level", "country", "merged_into").get(),
+            "identities": sorted(
+                str(i) for i in Identity.objects.filter(contact=c).values_list("pk", flat=True)
+            ),
+            "conversations": sorted(
+                str(i) for i in Conversation.objects.filter(contact=c).values_list("pk", flat=True)
+            ),
+            "emails": sorted(
+                ContactEmail.objects.filter(contact=c).values_list("email", "verified")
+            ),
+            "profile": Contact.objects.filter(pk=c.pk)
+            .values(
+                "name", "email", "exchange_uid", "vip_tier", "kyc_level", "country", "merged_into"
+            )
+            .get(),
         }
         for c in contacts
     }
@@ -30,29 +40,54 @@ def test_verified_exchange_uid_merges_an_email_contact_into_the_chat_contact(dem
     wang = demo.contacts["wang"]  # chat contact with exchange UID 100284731
     email = demo.inboxes["email"]
     # Wang writes from a new email address first: a separate contact.
-    r1 = message_receive(inbox=email, inbound=InboundMessage(identity="hao.w@mail.example", body="hello", email="hao.w@mail.example", thread="new"))
+    r1 = message_receive(
+        inbox=email,
+        inbound=InboundMessage(
+            identity="hao.w@mail.example", body="hello", email="hao.w@mail.example", thread="new"
+        ),
+    )
     stranger = r1.conversation.contact
     assert stranger.pk != wang.pk
     # Then the same identity arrives verified (e.g. the widget proved the UID): one customer.
-    r2 = message_receive(inbox=email, inbound=InboundMessage(identity="hao.w@mail.example", body="it's me", exchange_uid="100284731"))
+    r2 = message_receive(
+        inbox=email,
+        inbound=InboundMessage(
+            identity="hao.w@mail.example", body="it's me", exchange_uid="100284731"
+        ),
+    )
     assert r2.conversation.contact_id == wang.pk
     stranger.refresh_from_db()
     assert stranger.merged_into_id == wang.pk
     assert Conversation.objects.filter(pk=r1.conversation.pk, contact=wang).exists()
-    assert AuditRecord.objects.filter(action="contact.merge", object_id=str(wang.pk), data__reason="verified exchange UID").exists()
+    assert AuditRecord.objects.filter(
+        action="contact.merge", object_id=str(wang.pk), data__reason="verified exchange UID"
+    ).exists()
 
 
 def test_verified_email_merges(demo):
     fatima = demo.contacts["fatima"]
     ContactEmail.objects.filter(contact=fatima, email="fatima.k@example.ae").update(verified=True)
     api = demo.inboxes["api"]
-    r = message_receive(inbox=api, inbound=InboundMessage(identity="app-fk", body="hi from the app", email="fatima.k@example.ae", verified_email=True))
+    r = message_receive(
+        inbox=api,
+        inbound=InboundMessage(
+            identity="app-fk",
+            body="hi from the app",
+            email="fatima.k@example.ae",
+            verified_email=True,
+        ),
+    )
     assert r.conversation.contact_id == fatima.pk
 
 
 def test_unverified_email_never_merges(demo):
     fatima = demo.contacts["fatima"]
-    r = message_receive(inbox=demo.inboxes["api"], inbound=InboundMessage(identity="app-imposter", body="send me her data", email="fatima.k@example.ae"))
+    r = message_receive(
+        inbox=demo.inboxes["api"],
+        inbound=InboundMessage(
+            identity="app-imposter", body="send me her data", email="fatima.k@example.ae"
+        ),
+    )
     assert r.conversation.contact_id != fatima.pk
 
 
@@ -73,7 +108,9 @@ def test_manual_merge_is_reversible_from_its_audit_record(demo):
 
 def test_contacts_with_different_exchange_uids_do_not_merge(demo):
     with pytest.raises(Conflict, match="different exchange UIDs"):
-        contact_merge(primary=demo.contacts["wang"], secondary=demo.contacts["james"], actor=Actor.system())
+        contact_merge(
+            primary=demo.contacts["wang"], secondary=demo.contacts["james"], actor=Actor.system()
+        )
 
 
 def test_merge_and_revert_through_the_api(api_as, demo):

@@ -25,7 +25,9 @@ def other_team(demo):
     outsider = agent_create(email="olga@lumen.exchange", display_name="Olga", password="x" * 12)
     team_add_member(team=team, agent=outsider)
     inbox = inbox_create(name="OTC desk", channel_type="api", teams=[team])
-    r = message_receive(inbox=inbox, inbound=InboundMessage(identity="fund-7", body="block trade 500 BTC"))
+    r = message_receive(
+        inbox=inbox, inbound=InboundMessage(identity="fund-7", body="block trade 500 BTC")
+    )
     return {"team": team, "agent": outsider, "inbox": inbox, "conversation": r.conversation}
 
 
@@ -33,7 +35,9 @@ def test_list_filters_and_cursor_pagination(api_as, demo):
     api = api_as("ava")
     seen, cursor = [], None
     while True:
-        res = api.get("/api/v1/conversations", {"limit": 5, **({"cursor": cursor} if cursor else {})})
+        res = api.get(
+            "/api/v1/conversations", {"limit": 5, **({"cursor": cursor} if cursor else {})}
+        )
         assert res.status_code == 200
         body = res.json()
         seen += [c["id"] for c in body["items"]]
@@ -47,7 +51,10 @@ def test_list_filters_and_cursor_pagination(api_as, demo):
     res = api.get("/api/v1/conversations", {"assignee": "none"}).json()
     assert all(c["assignee"] is None for c in res["items"])
     res = api.get("/api/v1/conversations", {"tag": "vip"}).json()
-    assert {c["number"] for c in res["items"]} == {demo.conversations["hacked_en"].number, demo.conversations["api_en"].number}
+    assert {c["number"] for c in res["items"]} == {
+        demo.conversations["hacked_en"].number,
+        demo.conversations["api_en"].number,
+    }
     res = api.get("/api/v1/conversations", {"language": "es"}).json()
     assert res["items"] and all(c["language"] == "es" for c in res["items"])
     res = api.get("/api/v1/conversations", {"q": str(demo.conversations["kyc_es"].number)}).json()
@@ -64,15 +71,30 @@ def test_reply_note_assign_status_tags_through_the_api(api_as, demo):
     api = api_as("mei")
     c = demo.conversations["deposit_ja"]
     url = f"/api/v1/conversations/{c.pk}"
-    res = api.post(f"{url}/messages", {"body": "確認いたします。TxIDを教えていただけますか？",
-                                       "attachments": [{"filename": "guide.png", "content_base64": base64.b64encode(PNG).decode()}]})
+    res = api.post(
+        f"{url}/messages",
+        {
+            "body": "確認いたします。TxIDを教えていただけますか？",
+            "attachments": [
+                {"filename": "guide.png", "content_base64": base64.b64encode(PNG).decode()}
+            ],
+        },
+    )
     assert res.status_code == 201, res.content
     msg = res.json()
     assert msg["direction"] == "outgoing" and msg["attachments"][0]["content_type"] == "image/png"
-    assert api.post(f"{url}/notes", {"body": "Arbitrum deposits need 64 confirmations"}).json()["private"] is True
+    assert (
+        api.post(f"{url}/notes", {"body": "Arbitrum deposits need 64 confirmations"}).json()[
+            "private"
+        ]
+        is True
+    )
     res = api.post(f"{url}/assign", {"assignee_id": str(demo.agents["mei"].pk)})
     assert res.status_code == 200 and res.json()["assignee"]["display_name"] == "Mei Lin"
-    assert api.post(f"{url}/tags", {"tags": ["Deposit", "arbitrum"]}).json()["tags"] == ["arbitrum", "deposit"]
+    assert api.post(f"{url}/tags", {"tags": ["Deposit", "arbitrum"]}).json()["tags"] == [
+        "arbitrum",
+        "deposit",
+    ]
     assert api.delete(f"{url}/tags/arbitrum").json()["tags"] == ["deposit"]
     assert api.post(f"{url}/status", {"status": "resolved"}).json()["status"] == "resolved"
     res = api.get(f"{url}/messages").json()
@@ -100,8 +122,26 @@ def test_illegal_status_change_is_409_with_code(api_as, demo):
         ("/assign", {"assignee_id": "not-a-uuid"}, "assignee_id"),
         ("/assign", {}, "assignee_id"),
         ("/tags", {"tags": []}, "tags"),
-        ("/messages", {"body": "hi", "attachments": [{"filename": "a.png", "content_base64": "%%%"}]}, "attachments.0.content_base64"),
-        ("/messages", {"body": "hi", "attachments": [{"filename": "run.exe", "content_base64": base64.b64encode(b"MZ\x90\x00\x03" + b"\x00" * 50).decode()}]}, "attachments"),
+        (
+            "/messages",
+            {"body": "hi", "attachments": [{"filename": "a.png", "content_base64": "%%%"}]},
+            "attachments.0.content_base64",
+        ),
+        (
+            "/messages",
+            {
+                "body": "hi",
+                "attachments": [
+                    {
+                        "filename": "run.exe",
+                        "content_base64": base64.b64encode(
+                            b"MZ\x90\x00\x03" + b"\x00" * 50
+                        ).decode(),
+                    }
+                ],
+            },
+            "attachments",
+        ),
     ],
 )
 def test_validation_errors_name_the_field_and_change_nothing(api_as, demo, path, payload, field):
@@ -118,7 +158,9 @@ def test_validation_errors_name_the_field_and_change_nothing(api_as, demo, path,
 def test_malformed_json_is_a_clear_error(api_as, demo):
     c = demo.conversations["deposit_ja"]
     api = api_as("mei")
-    res = api.client.post(f"/api/v1/conversations/{c.pk}/messages", "{not json", content_type="application/json")
+    res = api.client.post(
+        f"/api/v1/conversations/{c.pk}/messages", "{not json", content_type="application/json"
+    )
     assert res.status_code in (400, 422)
     assert "error" in res.json()
 
@@ -168,9 +210,15 @@ def test_an_agent_of_team_a_cannot_reach_team_b_through_any_endpoint(api_as, dem
     listed = api.get("/api/v1/conversations", {"limit": 100}).json()["items"]
     assert str(target.pk) not in {c["id"] for c in listed}
     assert str(other_team["inbox"].pk) not in {i["id"] for i in api.get("/api/v1/inboxes").json()}
-    assert str(target.contact_id) not in {c["id"] for c in api.get("/api/v1/contacts", {"limit": 100}).json()["items"]}
+    assert str(target.contact_id) not in {
+        c["id"] for c in api.get("/api/v1/contacts", {"limit": 100}).json()["items"]
+    }
     target.refresh_from_db()
-    assert (Message.objects.filter(conversation=target).count(), target.status, target.priority) == before
+    assert (
+        Message.objects.filter(conversation=target).count(),
+        target.status,
+        target.priority,
+    ) == before
     # the admin sees everything; the outsider sees their own
     assert api_as("ava").get(f"/api/v1/conversations/{target.pk}").status_code == 200
 
@@ -181,8 +229,13 @@ def test_analyst_reads_but_cannot_write(api_as, demo):
     # Noor is in no team: she sees nothing until given one; give her L1 read access.
     team_add_member(team=demo.teams["l1"], agent=demo.agents["noor"])
     assert api.get(f"/api/v1/conversations/{c.pk}").status_code == 200
-    for path, payload in [("/messages", {"body": "hi"}), ("/notes", {"body": "n"}), ("/status", {"status": "resolved"}),
-                          ("/tags", {"tags": ["x"]}), ("/assign", {"assignee_id": str(demo.agents["noor"].pk)})]:
+    for path, payload in [
+        ("/messages", {"body": "hi"}),
+        ("/notes", {"body": "n"}),
+        ("/status", {"status": "resolved"}),
+        ("/tags", {"tags": ["x"]}),
+        ("/assign", {"assignee_id": str(demo.agents["noor"].pk)}),
+    ]:
         res = api.post(f"/api/v1/conversations/{c.pk}{path}", payload)
         assert res.status_code == 403, path
         assert res.json()["error"]["code"] == "permission_denied"
@@ -190,7 +243,9 @@ def test_analyst_reads_but_cannot_write(api_as, demo):
 
 def test_assigning_to_an_agent_outside_the_inbox_is_refused(api_as, demo, other_team):
     c = demo.conversations["deposit_ja"]
-    res = api_as("ava").post(f"/api/v1/conversations/{c.pk}/assign", {"assignee_id": str(other_team["agent"].pk)})
+    res = api_as("ava").post(
+        f"/api/v1/conversations/{c.pk}/assign", {"assignee_id": str(other_team["agent"].pk)}
+    )
     assert res.status_code == 422 and res.json()["error"]["field"] == "assignee_id"
 
 
@@ -198,13 +253,28 @@ def test_api_channel_dedups_redelivered_messages(demo):
     from django.test import Client
 
     inbox = demo.inboxes["api"]
-    body = json.dumps({"identity": "app-user-991", "body": "I can't log in on the app", "source_id": "app-msg-1", "name": "Ren"}).encode()
+    body = json.dumps(
+        {
+            "identity": "app-user-991",
+            "body": "I can't log in on the app",
+            "source_id": "app-msg-1",
+            "name": "Ren",
+        }
+    ).encode()
     client = Client()
-    first = client.post(f"/api/v1/inboxes/{inbox.pk}/messages", body, content_type="application/json",
-                        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body))
+    first = client.post(
+        f"/api/v1/inboxes/{inbox.pk}/messages",
+        body,
+        content_type="application/json",
+        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body),
+    )
     assert first.status_code == 201, first.content
-    again = client.post(f"/api/v1/inboxes/{inbox.pk}/messages", body, content_type="application/json",
-                        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body))
+    again = client.post(
+        f"/api/v1/inboxes/{inbox.pk}/messages",
+        body,
+        content_type="application/json",
+        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body),
+    )
     assert again.status_code == 200
     assert again.json()["created"] is False
     assert again.json()["message"]["id"] == first.json()["message"]["id"]
@@ -217,11 +287,25 @@ def test_api_channel_refuses_bad_signatures_and_changes_nothing(demo):
     inbox = demo.inboxes["api"]
     body = json.dumps({"identity": "app-user-1", "body": "hi"}).encode()
     before = Message.objects.count()
-    for header in [signature_make(secret="wrong", body=body), signature_make(secret=inbox.secret, body=body, timestamp=1),
-                   "garbage", signature_make(secret=inbox.secret, body=body + b" ")]:
-        res = Client().post(f"/api/v1/inboxes/{inbox.pk}/messages", body, content_type="application/json", HTTP_X_KEFU_SIGNATURE=header)
+    for header in [
+        signature_make(secret="wrong", body=body),
+        signature_make(secret=inbox.secret, body=body, timestamp=1),
+        "garbage",
+        signature_make(secret=inbox.secret, body=body + b" "),
+    ]:
+        res = Client().post(
+            f"/api/v1/inboxes/{inbox.pk}/messages",
+            body,
+            content_type="application/json",
+            HTTP_X_KEFU_SIGNATURE=header,
+        )
         assert res.status_code == 403, header
-    assert Client().post(f"/api/v1/inboxes/{inbox.pk}/messages", body, content_type="application/json").status_code == 401
+    assert (
+        Client()
+        .post(f"/api/v1/inboxes/{inbox.pk}/messages", body, content_type="application/json")
+        .status_code
+        == 401
+    )
     assert Message.objects.count() == before
 
 

@@ -33,7 +33,9 @@ def _in_threads(n, fn):
 def test_the_same_delivery_racing_on_eight_connections_is_stored_once(demo):
     assert connection.vendor == "postgresql"
     inbox = demo.inboxes["api"]
-    inbound = InboundMessage(identity="race-user", body="my withdrawal is stuck", source_id="retry-42")
+    inbound = InboundMessage(
+        identity="race-user", body="my withdrawal is stuck", source_id="retry-42"
+    )
     results = _in_threads(8, lambda i: message_receive(inbox=inbox, inbound=inbound))
     assert sum(r.created for r in results) == 1
     assert len({r.message.pk for r in results}) == 1
@@ -44,8 +46,17 @@ def test_the_same_delivery_racing_on_eight_connections_is_stored_once(demo):
 def test_parallel_new_conversations_get_unique_gapless_numbers_and_ordered_events(demo):
     inbox = demo.inboxes["api"]
     start = Conversation.objects.order_by("-number").values_list("number", flat=True).first()
-    results = _in_threads(12, lambda i: message_receive(inbox=inbox, inbound=InboundMessage(identity=f"par-{i}", body=f"q{i}")))
+    results = _in_threads(
+        12,
+        lambda i: message_receive(
+            inbox=inbox, inbound=InboundMessage(identity=f"par-{i}", body=f"q{i}")
+        ),
+    )
     numbers = sorted(r.conversation.number for r in results)
     assert numbers == list(range(start + 1, start + 13))
-    seqs = list(EventLogEntry.objects.filter(stream=f"inbox:{inbox.pk}").order_by("seq").values_list("seq", flat=True))
+    seqs = list(
+        EventLogEntry.objects.filter(stream=f"inbox:{inbox.pk}")
+        .order_by("seq")
+        .values_list("seq", flat=True)
+    )
     assert seqs == list(range(1, len(seqs) + 1)), "per-stream seqs must be gapless"

@@ -22,7 +22,10 @@ def test_conversation_list_costs_the_same_for_1_or_50_rows(api_as, demo):
     inbox = demo.inboxes["chat"]
     mei = Actor.of_agent(demo.agents["mei"])
     for i in range(50):
-        r = message_receive(inbox=inbox, inbound=InboundMessage(identity=f"load-{i}", body=f"question {i}", name=f"Trader {i}"))
+        r = message_receive(
+            inbox=inbox,
+            inbound=InboundMessage(identity=f"load-{i}", body=f"question {i}", name=f"Trader {i}"),
+        )
         tag_add(conversation=r.conversation, actor=mei, names=[f"t{i % 3}", "load"])
     api = api_as("mei")
     api.get("/api/v1/conversations")  # token's last_used_at bookkeeping happens on first use

@@ -19,7 +19,9 @@ def test_transition_table(current, target):
     if current != target and target in TRANSITIONS[current]:
         transition_check(current, target)
     elif current != target:
-        with pytest.raises(IllegalTransition, match=f"a {current} conversation cannot become {target}"):
+        with pytest.raises(
+            IllegalTransition, match=f"an? {current} conversation cannot become {target}"
+        ):
             transition_check(current, target)
 
 
@@ -31,7 +33,7 @@ def test_closed_is_final():
 def test_illegal_transition_is_a_clear_conflict_and_changes_nothing(demo):
     c = demo.conversations["deposit_ja"]
     mei = Actor.of_agent(demo.agents["mei"])
-    with pytest.raises(Conflict, match="an open conversation cannot become closed|a open conversation cannot become closed"):
+    with pytest.raises(Conflict, match="an open conversation cannot become closed"):
         actions.conversation_set_status(conversation=c, actor=mei, status="closed")
     c.refresh_from_db()
     assert c.status == "open"
@@ -44,8 +46,12 @@ def test_snooze_needs_a_future_time(demo):
     with pytest.raises(ValidationFailed, match="snoozed_until"):
         actions.conversation_set_status(conversation=c, actor=mei, status="snoozed")
     with pytest.raises(ValidationFailed, match="snoozed_until"):
-        actions.conversation_set_status(conversation=c, actor=mei, status="snoozed", snoozed_until=now() - timedelta(minutes=1))
-    actions.conversation_set_status(conversation=c, actor=mei, status="snoozed", snoozed_until=now() + timedelta(hours=2))
+        actions.conversation_set_status(
+            conversation=c, actor=mei, status="snoozed", snoozed_until=now() - timedelta(minutes=1)
+        )
+    actions.conversation_set_status(
+        conversation=c, actor=mei, status="snoozed", snoozed_until=now() + timedelta(hours=2)
+    )
     c.refresh_from_db()
     assert c.status == "snoozed" and c.snoozed_until is not None
 
@@ -58,7 +64,9 @@ def test_customer_reply_reopens_pending_and_resolved_but_closed_starts_a_new_cas
     pending = demo.conversations["kyc_es"]
     pending.refresh_from_db()
     assert pending.status == "pending"
-    r = actions.message_receive(inbox=chat, inbound=InboundMessage(identity="visitor-maria", body="Ya la subí de nuevo"))
+    r = actions.message_receive(
+        inbox=chat, inbound=InboundMessage(identity="visitor-maria", body="Ya la subí de nuevo")
+    )
     assert r.conversation.pk in {pending.pk, demo.conversations["snoozed_es"].pk}
     assert r.conversation.status == "open"
 
@@ -70,7 +78,9 @@ def test_customer_reply_reopens_pending_and_resolved_but_closed_starts_a_new_cas
     c.refresh_from_db()
     assert c.status == "resolved"
     actions.conversation_set_status(conversation=c, actor=mei, status="closed")
-    r = actions.message_receive(inbox=chat, inbound=InboundMessage(identity="visitor-chen", body="又登不進去了"))
+    r = actions.message_receive(
+        inbox=chat, inbound=InboundMessage(identity="visitor-chen", body="又登不進去了")
+    )
     assert r.conversation.pk != c.pk and r.conversation.status == "open"
     assert r.conversation.number > c.number
 

@@ -5,8 +5,8 @@ from django.db import transaction
 
 from kefu.conversations import actions
 from kefu.core.actors import Actor
-from kefu.core.events import REGISTRY, ResyncRequired, event_emit, event_log_prune, event_log_since
 from kefu.core.clock import now
+from kefu.core.events import REGISTRY, ResyncRequired, event_emit, event_log_prune, event_log_since
 from kefu.inboxes.adapters.base import InboundMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,13 +14,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _receive(demo, body="hello", source_id=None, identity="visitor-wang"):
     return actions.message_receive(
-        inbox=demo.inboxes["chat"], inbound=InboundMessage(identity=identity, body=body, source_id=source_id)
+        inbox=demo.inboxes["chat"],
+        inbound=InboundMessage(identity=identity, body=body, source_id=source_id),
     )
 
 
 def test_registry_names_are_noun_verb_with_schemas():
-    assert {"conversation.created", "conversation.assigned", "conversation.status_changed",
-            "message.created", "message.delivered", "message.read"} <= set(REGISTRY)
+    assert {
+        "conversation.created",
+        "conversation.assigned",
+        "conversation.status_changed",
+        "message.created",
+        "message.delivered",
+        "message.read",
+    } <= set(REGISTRY)
     for name, spec in REGISTRY.items():
         noun, verb = name.split(".")
         assert noun and verb
@@ -40,9 +47,14 @@ def test_rolled_back_action_emits_nothing_and_logs_nothing(demo, events):
 
     before = EventLogEntry.objects.count()
     events.clear()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _receive(demo, "this will be rolled back")
-        raise RuntimeError("boom")
+
+    def write_then_fail():
+        with transaction.atomic():
+            _receive(demo, "this will be rolled back")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert events == []
     assert EventLogEntry.objects.count() == before
 
@@ -79,7 +91,11 @@ def test_resume_returns_exactly_what_was_missed(demo):
 def test_customer_stream_never_carries_private_notes(demo):
     result = _receive(demo, "hello")
     conversation = result.conversation
-    actions.note_add(conversation=conversation, actor=Actor.of_agent(demo.agents["mei"]), body="internal: check risk flags")
+    actions.note_add(
+        conversation=conversation,
+        actor=Actor.of_agent(demo.agents["mei"]),
+        body="internal: check risk flags",
+    )
     public = event_log_since(stream=f"conversation:{conversation.pk}", after_seq=0)
     assert all("internal: check risk flags" not in str(e["payload"]) for e in public)
     console = event_log_since(stream=f"inbox:{conversation.inbox_id}", after_seq=0)
@@ -112,9 +128,9 @@ def test_scheduler_prunes_old_events_and_keeps_recent_ones(demo, settings):
     from kefu.core.schedule import schedule_run_due
 
     _receive(demo, "recent")
-    EventLogEntry.objects.filter(pk__in=list(EventLogEntry.objects.values_list("pk", flat=True)[:5])).update(
-        created_at=now() - timedelta(days=settings.EVENT_LOG_RETENTION_DAYS + 1)
-    )
+    EventLogEntry.objects.filter(
+        pk__in=list(EventLogEntry.objects.values_list("pk", flat=True)[:5])
+    ).update(created_at=now() - timedelta(days=settings.EVENT_LOG_RETENTION_DAYS + 1))
     total = EventLogEntry.objects.count()
     last_run: dict[str, float] = {}
     assert "event_log_prune" in schedule_run_due(last_run, at=1000.0)

@@ -17,8 +17,12 @@ from kefu.core.http_bridge import HttpBridge
 def _echo_app(environ, start_response):
     body = environ["wsgi.input"].read()
     data = {
-        "method": environ["REQUEST_METHOD"], "path": environ["PATH_INFO"], "query": environ["QUERY_STRING"],
-        "ctype": environ.get("CONTENT_TYPE"), "len": len(body), "x": environ.get("HTTP_X_MULTI"),
+        "method": environ["REQUEST_METHOD"],
+        "path": environ["PATH_INFO"],
+        "query": environ["QUERY_STRING"],
+        "ctype": environ.get("CONTENT_TYPE"),
+        "len": len(body),
+        "x": environ.get("HTTP_X_MULTI"),
         "sha": __import__("hashlib").sha256(body).hexdigest(),
     }
     start_response("201 Created", [("Content-Type", "application/json"), ("X-Seen", "yes")])
@@ -27,19 +31,30 @@ def _echo_app(environ, start_response):
 
 def _run(bridge, scope_extra, chunks):
     sent = []
-    queue = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
+    queue = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
 
     async def receive():
         if queue:
             return queue.pop(0)
         await asyncio.sleep(3600)
+        return None
 
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/ünï/path", "query_string": b"a=1&b=%C3%A9",
-             "headers": [(b"content-type", b"application/json"), (b"x-multi", b"1"), (b"x-multi", b"2")],
-             "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 5), **scope_extra}
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/ünï/path",
+        "query_string": b"a=1&b=%C3%A9",
+        "headers": [(b"content-type", b"application/json"), (b"x-multi", b"1"), (b"x-multi", b"2")],
+        "server": ("127.0.0.1", 8000),
+        "client": ("127.0.0.1", 5),
+        **scope_extra,
+    }
     asyncio.run(bridge(scope, receive, send))
     return sent
 
@@ -55,7 +70,11 @@ def test_bridge_maps_request_and_streams_the_response_in_order():
     assert sent[-1]["more_body"] is False
     data = json.loads(body.split(b"\n")[0])
     assert data["path"] == "/ünï/path".encode().decode("latin-1")
-    assert data["query"] == "a=1&b=%C3%A9" and data["x"] == "1,2" and data["ctype"] == "application/json"
+    assert (
+        data["query"] == "a=1&b=%C3%A9"
+        and data["x"] == "1,2"
+        and data["ctype"] == "application/json"
+    )
     assert data["len"] == len(big) and data["sha"] == __import__("hashlib").sha256(big).hexdigest()
     assert body.endswith(b"tail")
 
@@ -70,7 +89,9 @@ def test_client_gone_before_body_runs_nothing():
     async def send(message):
         raise AssertionError("nothing must be sent")
 
-    asyncio.run(bridge({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send))
+    asyncio.run(
+        bridge({"type": "http", "method": "GET", "path": "/", "headers": []}, receive, send)
+    )
     assert calls == []
 
 
@@ -83,15 +104,29 @@ def _port():
 @pytest.mark.slow
 def test_a_new_install_serves_the_api_and_admin(tmp_path):
     """What `make run` does, minus the fixed port: migrate, seed, serve, answer."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"
+    }
     env.update(KEFU_DATA_DIR=str(tmp_path), KEFU_LOG_LEVEL="WARNING")
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)  # noqa: S603
-    out = subprocess.run([*cli, "demo", "--if-empty"], env=env, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    out = subprocess.run(
+        [*cli, "demo", "--if-empty"], env=env, check=True, capture_output=True, text=True
+    ).stdout
     assert "Lumen Exchange demo" in out
-    token = subprocess.run([*cli, "token", "issue", "ava@lumen.exchange"], env=env, check=True, capture_output=True, text=True).stdout.strip()  # noqa: S603
+    token = subprocess.run(
+        [*cli, "token", "issue", "ava@lumen.exchange"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     port = _port()
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--log-level", "warning"], env=env)  # noqa: S603
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port), "--log-level", "warning"], env=env
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         for _ in range(100):
@@ -102,11 +137,20 @@ def test_a_new_install_serves_the_api_and_admin(tmp_path):
                 time.sleep(0.2)
         assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
         auth = {"Authorization": f"Bearer {token}"}
-        items = httpx.get(f"{base}/api/v1/conversations", headers=auth, params={"limit": 50}).json()["items"]
+        items = httpx.get(
+            f"{base}/api/v1/conversations", headers=auth, params={"limit": 50}
+        ).json()["items"]
         assert len(items) == 12
-        api_inbox = next(i for i in httpx.get(f"{base}/api/v1/inboxes", headers=auth).json() if i["channel_type"] == "api")
-        res = httpx.post(f"{base}/api/v1/inboxes/{api_inbox['id']}/messages", headers=auth,
-                         json={"identity": "smoke-1", "body": "提现还没到账", "source_id": "smoke-1"})
+        api_inbox = next(
+            i
+            for i in httpx.get(f"{base}/api/v1/inboxes", headers=auth).json()
+            if i["channel_type"] == "api"
+        )
+        res = httpx.post(
+            f"{base}/api/v1/inboxes/{api_inbox['id']}/messages",
+            headers=auth,
+            json={"identity": "smoke-1", "body": "提现还没到账", "source_id": "smoke-1"},
+        )
         assert res.status_code == 201 and res.json()["message"]["body"] == "提现还没到账"
         assert httpx.get(f"{base}/api/v1/docs").status_code == 200
         assert httpx.get(f"{base}/static/ninja/swagger-ui-bundle.js").status_code == 200

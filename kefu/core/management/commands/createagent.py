@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--role", choices=Role.values, default=Role.AGENT)
         parser.add_argument("--languages", default="en", help="comma-separated, e.g. en,zh-Hans")
         parser.add_argument("--timezone", default="UTC")
-        parser.add_argument("--password", help="omit to be asked; --no-password for token-only agents")
+        parser.add_argument(
+            "--password", help="omit to be asked; --no-password for token-only agents"
+        )
         parser.add_argument("--no-password", action="store_true")
         parser.add_argument("--token", action="store_true", help="issue and print an API token")
 
@@ -29,8 +31,12 @@ class Command(BaseCommand):
             password = getpass.getpass("Password: ")
         try:
             agent = agent_create(
-                email=opts["email"], display_name=opts["name"], role=opts["role"], password=password or None,
-                languages=[x.strip() for x in opts["languages"].split(",") if x.strip()], timezone=opts["timezone"],
+                email=opts["email"],
+                display_name=opts["name"],
+                role=opts["role"],
+                password=password or None,
+                languages=[x.strip() for x in opts["languages"].split(",") if x.strip()],
+                timezone=opts["timezone"],
             )
         except KefuError as exc:
             raise CommandError(exc.message) from None

@@ -24,7 +24,9 @@ class Command(BaseCommand):
             with connection.cursor() as cur:
                 cur.execute("SELECT 1")
             self.stdout.write(f"database   ok ({connection.vendor})")
-            pending = MigrationExecutor(connection).migration_plan(MigrationExecutor(connection).loader.graph.leaf_nodes())
+            pending = MigrationExecutor(connection).migration_plan(
+                MigrationExecutor(connection).loader.graph.leaf_nodes()
+            )
             if pending:
                 failures += 1
                 self.stdout.write(f"migrations {len(pending)} pending: run `kefu migrate`")
@@ -38,6 +40,8 @@ class Command(BaseCommand):
             failures += verdict != "ok"
             self.stdout.write(f"redis      {verdict}")
         else:
-            self.stdout.write("redis      not configured (in-process realtime; set KEFU_REDIS_URL to run several processes)")
+            self.stdout.write(
+                "redis      not configured (in-process realtime; set KEFU_REDIS_URL to run several processes)"
+            )
         if failures:
             raise CommandError(f"{failures} check(s) failed")

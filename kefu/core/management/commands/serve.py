@@ -17,10 +17,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("KEFU_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("KEFU_PORT", "8000")))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("KEFU_WEB_WORKERS", "1")),
-                            help="web processes (each is single-threaded async)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("KEFU_WEB_WORKERS", "1")),
+            help="web processes (each is single-threaded async)",
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start the task worker")
-        parser.add_argument("--no-scheduler", action="store_true", help="do not run periodic jobs here")
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="do not run periodic jobs here"
+        )
         parser.add_argument("--log-level", default="info")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -32,15 +38,26 @@ class Command(BaseCommand):
 
         worker = None
         if not opts["no_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "kefu.cli", "worker", "--interval", "0.5"])  # noqa: S603
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "kefu.cli", "worker", "--interval", "0.5"]
+            )
         stop = threading.Event()
         if not opts["no_scheduler"]:
-            threading.Thread(target=scheduler_loop, args=(stop,), name="kefu-scheduler", daemon=True).start()
-        self.stdout.write(f"kefu serving on http://{opts['host']}:{opts['port']}/ (API docs at /api/v1/docs)")
+            threading.Thread(
+                target=scheduler_loop, args=(stop,), name="kefu-scheduler", daemon=True
+            ).start()
+        self.stdout.write(
+            f"kefu serving on http://{opts['host']}:{opts['port']}/ (API docs at /api/v1/docs)"
+        )
         try:
             uvicorn.run(
-                "kefu.asgi:application", host=opts["host"], port=opts["port"], workers=opts["workers"],
-                log_level=opts["log_level"], lifespan="off", access_log=False,
+                "kefu.asgi:application",
+                host=opts["host"],
+                port=opts["port"],
+                workers=opts["workers"],
+                log_level=opts["log_level"],
+                lifespan="off",
+                access_log=False,
             )
         finally:
             stop.set()

@@ -9,7 +9,9 @@ from kefu.accounts.models import Agent, ApiToken
 
 
 class Command(BaseCommand):
-    help = "Issue, list or revoke API tokens: `kefu token issue EMAIL`, `list EMAIL`, `revoke PREFIX`."
+    help = (
+        "Issue, list or revoke API tokens: `kefu token issue EMAIL`, `list EMAIL`, `revoke PREFIX`."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         sub = parser.add_subparsers(dest="op", required=True)
@@ -19,7 +21,9 @@ class Command(BaseCommand):
         lst = sub.add_parser("list")
         lst.add_argument("email")
         revoke = sub.add_parser("revoke")
-        revoke.add_argument("prefix", help="the token's prefix as `list` shows it, or the whole token")
+        revoke.add_argument(
+            "prefix", help="the token's prefix as `list` shows it, or the whole token"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         op = opts["op"]
@@ -33,13 +37,17 @@ class Command(BaseCommand):
                 return
             for t in ApiToken.objects.filter(agent=agent).order_by("created_at"):
                 state = "revoked" if t.revoked_at else "active"
-                self.stdout.write(f"{t.prefix}  {t.name:20}  {state:8} created {t.created_at:%Y-%m-%d} last used {t.last_used_at or '-'}")
+                self.stdout.write(
+                    f"{t.prefix}  {t.name:20}  {state:8} created {t.created_at:%Y-%m-%d} last used {t.last_used_at or '-'}"
+                )
             return
         prefix = opts["prefix"]
         tokens = list(ApiToken.objects.filter(prefix=prefix[:11], revoked_at__isnull=True))
         if not tokens:
             raise CommandError(f"no active token with prefix {prefix}")
         if len(tokens) > 1:
-            raise CommandError(f"{len(tokens)} tokens share prefix {prefix}; revoke it in the admin")
+            raise CommandError(
+                f"{len(tokens)} tokens share prefix {prefix}; revoke it in the admin"
+            )
         token_revoke(token=tokens[0])
         self.stdout.write(f"revoked {tokens[0].prefix}")

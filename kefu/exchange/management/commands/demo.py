@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Seed the demo exchange (Lumen Exchange). --reset wipes the database first."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--if-empty", action="store_true", help="seed only when there are no agents yet")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="seed only when there are no agents yet"
+        )
         parser.add_argument("--reset", action="store_true", help="delete ALL data, then seed")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -26,9 +28,15 @@ class Command(BaseCommand):
             self.stderr.write("the database has data; use --reset to wipe it and seed the demo")
             return
         world = demo_world_build()
-        self.stdout.write(self.style.SUCCESS(
-            f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "
-            f"{len(world.contacts)} contacts, {len(world.conversations)} conversations."
-        ))
-        self.stdout.write(f"Sign in to /admin/ as ava@lumen.exchange (admin) with password {DEMO_PASSWORD!r};")
-        self.stdout.write("every demo agent (mei@, sam@, lucia@, dmitri@, priya@, noor@lumen.exchange) has the same password.")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "
+                f"{len(world.contacts)} contacts, {len(world.conversations)} conversations."
+            )
+        )
+        self.stdout.write(
+            f"Sign in to /admin/ as ava@lumen.exchange (admin) with password {DEMO_PASSWORD!r};"
+        )
+        self.stdout.write(
+            "every demo agent (mei@, sam@, lucia@, dmitri@, priya@, noor@lumen.exchange) has the same password."
+        )
