@@ -141,5 +141,9 @@ def _mount() -> None:
     api.add_router("/conversations", conversations_router)
     api.add_router("/events", core_router)
 
+    from kefu.inboxes.widget_api import router as widget_router
+
+    api.add_router("/widget", widget_router)
+
 
 _mount()

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kefu.inboxes",
     "kefu.conversations",
     "kefu.exchange",
+    "kefu.realtime",
 ]
 
 MIDDLEWARE = [

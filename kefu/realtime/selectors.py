@@ -1,0 +1,80 @@
+"""Reads (and the widget's writes, through actions) the consumers run in worker threads."""
+
+from __future__ import annotations
+
+import uuid
+
+from kefu.accounts.actions import token_authenticate
+from kefu.accounts.models import Agent
+from kefu.contacts.models import Identity
+from kefu.conversations.actions import ReceiveResult, message_receive, message_set_delivery
+from kefu.conversations.models import Conversation, Message, Status
+from kefu.conversations.selectors import conversations_visible_to
+from kefu.core.models import EventStream
+from kefu.inboxes.adapters.base import InboundMessage
+from kefu.inboxes.adapters.widget import WidgetSession
+from kefu.inboxes.models import ChannelType, Inbox
+from kefu.inboxes.selectors import inboxes_visible_to
+
+
+def stream_latest(streams: list[str]) -> dict[str, int]:
+    known = dict(EventStream.objects.filter(key__in=streams).values_list("key", "last_seq"))
+    return {s: known.get(s, 0) for s in streams}
+
+
+def inbox_for_widget(inbox_id: str) -> Inbox | None:
+    return Inbox.objects.filter(pk=inbox_id, channel_type=ChannelType.WEB_WIDGET, enabled=True).first()
+
+
+def widget_conversations(inbox: Inbox, identity: str) -> list[Conversation]:
+    contact_id = Identity.objects.filter(inbox=inbox, external_id=identity).values_list("contact_id", flat=True).first()
+    if contact_id is None:
+        return []
+    return list(
+        Conversation.objects.filter(inbox=inbox, contact_id=contact_id).exclude(status=Status.CLOSED).order_by("-last_activity_at")[:5]
+    )
+
+
+def widget_streams(inbox: Inbox, identity: str) -> list[str]:
+    return [f"conversation:{c.pk}" for c in widget_conversations(inbox, identity)]
+
+
+def widget_console_streams(inbox: Inbox, followed: dict[str, int]) -> list[str]:
+    return [f"inbox:{inbox.pk}"] if any(s.startswith("conversation:") for s in followed) else []
+
+
+def widget_receive(inbox: Inbox, session: WidgetSession, *, body: object, client_id: str, email: str, name: str) -> ReceiveResult:
+    return message_receive(
+        inbox=inbox,
+        inbound=InboundMessage(
+            identity=session.identity, body=body if isinstance(body, str) else None,  # type: ignore[arg-type]
+            source_id=f"{session.source_prefix}{client_id}", exchange_uid=session.exchange_uid,
+            email=email[:254] if isinstance(email, str) else "", name=name[:200] if isinstance(name, str) else "",
+        ),
+    )
+
+
+def widget_mark_read(inbox: Inbox, identity: str, message_id: uuid.UUID) -> None:
+    conversations = widget_conversations(inbox, identity)
+    message = Message.objects.filter(pk=message_id, conversation__in=conversations, direction="outgoing", private=False).first()
+    if message is not None:
+        message_set_delivery(message=message, status="read")
+
+
+def agent_by_token(token: str) -> Agent | None:
+    return token_authenticate(token)
+
+
+def console_streams(agent: Agent) -> list[str]:
+    return [f"inbox:{pk}" for pk in inboxes_visible_to(agent).values_list("pk", flat=True)]
+
+
+def console_signal_streams(agent: Agent, conversation_id: object) -> list[str] | None:
+    try:
+        cid = uuid.UUID(str(conversation_id))
+    except ValueError:
+        return None
+    conversation = conversations_visible_to(agent).filter(pk=cid).values("pk", "inbox_id").first()
+    if conversation is None:
+        return None
+    return [f"conversation:{conversation['pk']}", f"inbox:{conversation['inbox_id']}"]
