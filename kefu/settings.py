@@ -98,7 +98,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "kefu.core.sqlite",  # Django's SQLite + one writer at a time per process
             "NAME": env_str("KEFU_SQLITE_PATH", str(DATA_DIR / "kefu.sqlite3")),
             "OPTIONS": {
                 # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
@@ -113,6 +113,8 @@ else:
             # Keep the connection: opening SQLite and re-running the pragmas costs more than
             # most requests. (PostgreSQL uses the psycopg pool instead.)
             "CONN_MAX_AGE": None,
+            # Tests: an in-memory database per test process (xdist workers are processes).
+            "TEST": {"NAME": ":memory:"},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

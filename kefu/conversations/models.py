@@ -80,6 +80,12 @@ class Conversation(BaseModel):
             models.Index(fields=["last_activity_at", "id"], name="conv_activity_idx"),
             models.Index(fields=["contact", "inbox", "status"], name="conv_contact_idx"),
             models.Index(fields=["team", "status"], name="conv_team_idx"),
+            # List views sort by last activity; each common filter gets an index ending in it so
+            # a page is an index walk, not a sort of every matching row.
+            models.Index(fields=["assignee", "last_activity_at"], name="conv_assignee_activity_idx"),
+            models.Index(fields=["status", "last_activity_at"], name="conv_status_activity_idx"),
+            models.Index(fields=["language", "last_activity_at"], name="conv_language_activity_idx"),
+            models.Index(fields=["team", "last_activity_at"], name="conv_team_activity_idx"),
         ]
         constraints = [
             models.CheckConstraint(
