@@ -153,14 +153,17 @@ def run_db(db: str, args: argparse.Namespace) -> list[dict]:
     extra = {"KEFU_DATA_DIR": tmp, "KEFU_SECRET_KEY": "bench-only"}
     if db == "postgres":
         extra["KEFU_DATABASE_URL"] = pg_fresh_database("kefu_bench")
-        extra["KEFU_DB_POOL_SIZE"] = str(max(4, args.concurrency // args.workers))
+        extra["KEFU_DB_POOL_SIZE"] = "8"
     env = base_env(**extra)
     print(f"[{db}] seeding {args.conversations:,} conversations ...", flush=True)
     t0 = time.perf_counter()
     ids = seed(env, args.conversations)
     print(f"[{db}] seeded in {time.perf_counter() - t0:.0f} s", flush=True)
     port = free_port()
-    proc = server_start(env, workers=args.workers, port=port)
+    # SQLite takes one writer at a time: the embedded default is one process (kefu serve's
+    # default); PostgreSQL gets --workers processes.
+    workers = 1 if db == "sqlite" else args.workers
+    proc = server_start(env, workers=workers, port=port)
     base = f"http://127.0.0.1:{port}"
     rows = []
     try:
@@ -190,7 +193,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--list-requests", type=int, default=300)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="server processes on PostgreSQL (SQLite: 1)")
     args = parser.parse_args()
     rows = []
     for db in args.db.split(","):
