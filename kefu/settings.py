@@ -198,6 +198,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 EVENT_LOG_RETENTION_DAYS = env_int("KEFU_EVENT_LOG_RETENTION_DAYS", 7)
 REQUIRE_SERVICES = env_bool("KEFU_REQUIRE_SERVICES", False)
 CONVERSATION_NUMBER_START = env_int("KEFU_CONVERSATION_NUMBER_START", 1001)
+# Consoles follow each inbox as this many streams (see kefu/conversations/streams.py). Changing
+# it only moves new events; connected consoles get the new list with their next hello.
+INBOX_STREAM_SHARDS = env_int("KEFU_INBOX_STREAM_SHARDS", 16)
 
 LOGGING = {
     "version": 1,

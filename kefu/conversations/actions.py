@@ -32,9 +32,10 @@ from kefu.conversations.selectors import (
     message_state,
 )
 from kefu.conversations.status import IllegalTransition, transition_check
+from kefu.conversations.streams import conversation_stream, inbox_stream
 from kefu.core.actors import Actor, ActorKind
 from kefu.core.clock import now
-from kefu.core.db import counter_next
+from kefu.core.db import sequence_next
 from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
@@ -59,11 +60,11 @@ def _require(actor: Actor, perm: Perm) -> None:
 
 
 def _streams(conversation: Conversation) -> list[str]:
-    return [f"inbox:{conversation.inbox_id}"]
+    return [inbox_stream(conversation.inbox_id, conversation.pk)]
 
 
 def _public_streams(conversation: Conversation) -> list[str]:
-    return [f"conversation:{conversation.pk}"]
+    return [conversation_stream(conversation.pk)]
 
 
 def _emit_conversation(
@@ -157,7 +158,7 @@ def conversation_open(
         )
     moment = now()
     conversation = Conversation.objects.create(
-        number=counter_next(key="conversation_number", start=settings.CONVERSATION_NUMBER_START),
+        number=sequence_next(name="conversation_number", start=settings.CONVERSATION_NUMBER_START),
         inbox=inbox,
         contact=contact,
         subject=subject.strip(),

@@ -25,7 +25,7 @@ class EventOut(Schema):
 
 
 class EventQuery(Schema):
-    stream: str = Field(..., max_length=80, description="`inbox:<id>` or `conversation:<id>`")
+    stream: str = Field(..., max_length=80, description="`inbox:<id>:<shard>` or `conversation:<id>`")
     after: int = Field(0, ge=0, description="the last seq the client has")
     limit: int = Field(500, ge=1, le=1000)
 
@@ -34,11 +34,15 @@ class EventQuery(Schema):
 def events_since(request: HttpRequest, query: Query[EventQuery]) -> list[dict[str, Any]]:
     agent = agent_of(request)
     kind, _, raw_id = query.stream.partition(":")
+    if kind == "inbox":
+        from kefu.conversations.streams import stream_inbox_id
+
+        raw_id = stream_inbox_id(query.stream) or "-"
     try:
         object_id = uuid.UUID(raw_id)
     except ValueError:
         raise ValidationFailed(
-            "stream must be inbox:<id> or conversation:<id>", field="stream"
+            "stream must be inbox:<id>:<shard> or conversation:<id>", field="stream"
         ) from None
     if kind == "inbox":
         from kefu.inboxes.selectors import access_inbox
@@ -52,7 +56,7 @@ def events_since(request: HttpRequest, query: Query[EventQuery]) -> list[dict[st
         if object_id != agent.pk:
             raise NotFound("no such stream")
     else:
-        raise ValidationFailed("stream must be inbox:<id> or conversation:<id>", field="stream")
+        raise ValidationFailed("stream must be inbox:<id>:<shard> or conversation:<id>", field="stream")
     try:
         return event_log_since(stream=query.stream, after_seq=query.after, limit=query.limit)
     except ResyncRequired:

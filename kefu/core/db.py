@@ -29,3 +29,19 @@ def counter_next(*, key: str, start: int = 1) -> int:
         row = cur.fetchone()
     assert row is not None
     return int(row[0])
+
+
+def sequence_next(*, name: str, start: int = 1) -> int:
+    """The next value of a named sequence, without holding a lock until commit.
+
+    PostgreSQL: a real SEQUENCE `kefu_seq_<name>`, created by a migration (nextval never
+    blocks; a rolled-back transaction leaves a gap, which human ids tolerate). SQLite
+    serializes writers anyway, so the counter table serves there.
+    """
+    if connection.vendor != "postgresql":
+        return counter_next(key=name, start=start)
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(%s)", [f"kefu_seq_{name}"])
+        row = cur.fetchone()
+    assert row is not None
+    return int(row[0])

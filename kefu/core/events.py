@@ -155,6 +155,43 @@ class ContactMergedEvent(Payload):
     reverted: bool = False
 
 
+class ArticleTranslationState(Payload):
+    language: str
+    title: str
+    published_revision: int | None  # revision number live in the help center, if any
+    draft_revision: int | None  # a newer revision not published yet
+    published_at: datetime | None
+
+
+class ArticleState(Payload):
+    """What writers and agents see of a help-center article (the KB list row)."""
+
+    id: UUID
+    slug: str
+    category: str | None
+    section: str | None
+    internal: bool
+    translations: list[ArticleTranslationState]
+    updated_at: datetime
+
+
+class ArticleEvent(Payload):
+    article: ArticleState
+    language: str | None  # the translation the change was about; None for article-wide changes
+    revision_id: UUID | None = None
+    actor: ActorRef
+
+
+class ArticleRatedEvent(Payload):
+    article_id: UUID
+    feedback_id: UUID
+    language: str
+    helpful: bool
+    has_comment: bool
+    helpful_count: int
+    unhelpful_count: int
+
+
 # --- registry --------------------------------------------------------------------------------
 
 
@@ -217,6 +254,11 @@ event_type_register("contact.updated", ContactEvent, "A contact's profile change
 event_type_register(
     "contact.merged", ContactMergedEvent, "Two contacts were merged, or a merge was reverted."
 )
+event_type_register("article.drafted", ArticleEvent, "A draft revision of an article translation was saved.")
+event_type_register("article.published", ArticleEvent, "An article translation (or a new revision of it) went live.")
+event_type_register("article.unpublished", ArticleEvent, "An article translation was taken off the help center.")
+event_type_register("article.updated", ArticleEvent, "An article's category, visibility, order, applies-to or related articles changed.")
+event_type_register("article.rated", ArticleRatedEvent, "A reader answered 'Was this helpful?' on an article.")
 
 
 # --- emitting --------------------------------------------------------------------------------

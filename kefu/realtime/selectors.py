@@ -10,6 +10,7 @@ from kefu.contacts.models import Identity
 from kefu.conversations.actions import ReceiveResult, message_receive, message_set_delivery
 from kefu.conversations.models import Conversation, Message, Status
 from kefu.conversations.selectors import conversations_visible_to
+from kefu.conversations.streams import conversation_stream, inbox_stream, inbox_streams
 from kefu.core.models import EventStream
 from kefu.inboxes.adapters.base import InboundMessage
 from kefu.inboxes.adapters.widget import WidgetSession
@@ -40,7 +41,7 @@ def widget_streams(inbox: Inbox, identity: str) -> list[str]:
 
 
 def widget_console_streams(inbox: Inbox, followed: dict[str, int]) -> list[str]:
-    return [f"inbox:{inbox.pk}"] if any(s.startswith("conversation:") for s in followed) else []
+    return [inbox_stream(inbox.pk, s.split(":", 1)[1]) for s in followed if s.startswith("conversation:")]
 
 
 def widget_receive(inbox: Inbox, session: WidgetSession, *, body: object, client_id: str, email: str, name: str) -> ReceiveResult:
@@ -66,7 +67,7 @@ def agent_by_token(token: str) -> Agent | None:
 
 
 def console_streams(agent: Agent) -> list[str]:
-    return [f"inbox:{pk}" for pk in inboxes_visible_to(agent).values_list("pk", flat=True)]
+    return [s for pk in inboxes_visible_to(agent).values_list("pk", flat=True) for s in inbox_streams(pk)]
 
 
 def console_signal_streams(agent: Agent, conversation_id: object) -> list[str] | None:
@@ -77,4 +78,4 @@ def console_signal_streams(agent: Agent, conversation_id: object) -> list[str] |
     conversation = conversations_visible_to(agent).filter(pk=cid).values("pk", "inbox_id").first()
     if conversation is None:
         return None
-    return [f"conversation:{conversation['pk']}", f"inbox:{conversation['inbox_id']}"]
+    return [conversation_stream(conversation["pk"]), inbox_stream(conversation["inbox_id"], conversation["pk"])]

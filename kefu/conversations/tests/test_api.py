@@ -195,7 +195,7 @@ def _endpoints(conversation_id, contact_id, inbox_id):
         ("patch", f"/api/v1/contacts/{contact_id}", {"name": "x"}),
         ("get", f"/api/v1/inboxes/{inbox_id}", None),
         ("get", "/api/v1/events", {"stream": f"conversation:{conversation_id}"}),
-        ("get", "/api/v1/events", {"stream": f"inbox:{inbox_id}"}),
+        ("get", "/api/v1/events", {"stream": f"inbox:{inbox_id}:0"}),
     ]
 
 

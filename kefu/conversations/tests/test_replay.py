@@ -9,6 +9,7 @@ import pytest
 from kefu.conversations import actions
 from kefu.conversations.models import Conversation
 from kefu.conversations.replay import view_apply
+from kefu.conversations.streams import inbox_stream
 from kefu.conversations.selectors import conversation_state, message_state, messages_of
 from kefu.core.actors import Actor
 from kefu.core.clock import now
@@ -36,12 +37,12 @@ def _seq(stream):
 def test_replaying_events_equals_fetching_fresh_for_every_event_type(demo):
     mei = Actor.of_agent(demo.agents["mei"])
     inbox = demo.inboxes["chat"]
-    stream = f"inbox:{inbox.pk}"
     first = actions.message_receive(
         inbox=inbox,
         inbound=InboundMessage(identity="visitor-new", body="hi, my deposit is missing"),
     )
     cid = first.conversation.pk
+    stream = inbox_stream(inbox.pk, cid)
     steps = [
         lambda c: actions.conversation_assign(
             conversation=c, actor=mei, assignee=demo.agents["mei"], team=demo.teams["l1"]

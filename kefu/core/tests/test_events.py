@@ -98,7 +98,9 @@ def test_customer_stream_never_carries_private_notes(demo):
     )
     public = event_log_since(stream=f"conversation:{conversation.pk}", after_seq=0)
     assert all("internal: check risk flags" not in str(e["payload"]) for e in public)
-    console = event_log_since(stream=f"inbox:{conversation.inbox_id}", after_seq=0)
+    from kefu.conversations.streams import inbox_stream
+
+    console = event_log_since(stream=inbox_stream(conversation.inbox_id, conversation.pk), after_seq=0)
     assert any("internal: check risk flags" in str(e["payload"]) for e in console)
     # and internal conversation state (tags, topic, custom attributes) stays off the public stream
     assert all("custom_attributes" not in str(e["payload"]) for e in public)

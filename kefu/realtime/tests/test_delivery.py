@@ -13,6 +13,7 @@ from django.test import Client
 from kefu.accounts.actions import token_issue
 from kefu.conversations import actions
 from kefu.conversations.models import Conversation, Message
+from kefu.conversations.streams import inbox_stream
 from kefu.core.actors import Actor
 from kefu.inboxes.adapters.widget import user_hash_make
 from kefu.realtime.publisher import publisher_detach
@@ -66,7 +67,7 @@ def test_customer_and_agent_chat_live(demo):
         console = WebsocketCommunicator(_app(), f"/ws/console/?token={token}")
         assert (await widget.connect())[0] and (await console.connect())[0]
         hello = await console.receive_json_from()
-        assert hello["type"] == "hello" and f"inbox:{inbox.pk}" in hello["streams"]
+        assert hello["type"] == "hello" and f"inbox:{inbox.pk}:0" in hello["streams"]
         await console.send_json_to({"type": "resume", "cursors": hello["streams"]})
         assert (await widget.receive_json_from())["type"] == "hello"
 
@@ -165,12 +166,11 @@ def test_reconnect_mid_burst_gets_every_message_exactly_once(demo):
 def test_message_sent_while_agent_offline_is_there_when_they_return(demo):
     inbox = demo.inboxes["chat"]
     _, token = token_issue(agent=demo.agents["sam"], name="ws")
-    stream = f"inbox:{inbox.pk}"
 
     async def scenario():
         console = WebsocketCommunicator(_app(), f"/ws/console/?token={token}")
         await console.connect()
-        cursor = (await console.receive_json_from())["streams"][stream]
+        cursors = (await console.receive_json_from())["streams"]
         await console.disconnect()  # Sam goes offline
 
         state = await database_sync_to_async(_session)(inbox)
@@ -184,7 +184,7 @@ def test_message_sent_while_agent_offline_is_there_when_they_return(demo):
         console = WebsocketCommunicator(_app(), f"/ws/console/?token={token}")
         await console.connect()
         await console.receive_json_from()
-        await console.send_json_to({"type": "resume", "cursors": {stream: cursor}})
+        await console.send_json_to({"type": "resume", "cursors": cursors})
         got = await _recv_until(console, lambda m: m.get("event") == "message.created")
         assert got[-1]["payload"]["message"]["body"] == "Anyone there? Deposit missing"
         await console.disconnect()
@@ -233,7 +233,7 @@ def test_refusals(demo, other_inbox_conversation=None):
 
 def test_resume_from_beyond_the_log_asks_for_resync(demo):
     _, token = token_issue(agent=demo.agents["mei"], name="ws")
-    stream = f"inbox:{demo.inboxes['chat'].pk}"
+    stream = f"inbox:{demo.inboxes['chat'].pk}:3"
 
     async def scenario():
         console = WebsocketCommunicator(_app(), f"/ws/console/?token={token}")
@@ -254,8 +254,8 @@ def test_dropped_and_duplicated_pushes_are_repaired_from_the_log(demo):
 
     inbox = demo.inboxes["chat"]
     _, token = token_issue(agent=demo.agents["mei"], name="ws")
-    stream = f"inbox:{inbox.pk}"
     conversation = demo.conversations["deposit_ja"]
+    stream = inbox_stream(inbox.pk, conversation.pk)
     mei = Actor.of_agent(demo.agents["mei"])
 
     async def scenario():
