@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kefu.conversations",
     "kefu.exchange",
     "kefu.realtime",
+    "kefu.safety",
 ]
 
 MIDDLEWARE = [

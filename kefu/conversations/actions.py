@@ -40,6 +40,8 @@ from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
+from kefu.safety.notices import secret_warning
+from kefu.safety.redaction import redact
 
 MAX_BODY_CHARS = 20_000
 MAX_SUBJECT_CHARS = 300
@@ -382,6 +384,12 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
             "the sender's identity is required (at most 255 characters)", field="identity"
         )
     body = _clean_body(inbound.body, allow_empty=bool(inbound.attachments))
+    # Secrets are cut before anything is stored or logged: from here on only the redacted
+    # text exists. The kinds found travel with the message; the clear text goes nowhere.
+    redacted = redact(body)
+    subject = redact(inbound.subject).text if inbound.subject else ""
+    body = redacted.text
+    kinds = sorted({str(f.kind) for f in redacted.findings})
     files = [attachment_check(filename=a.filename, content=a.content) for a in inbound.attachments]
     if inbound.source_id is not None and (not inbound.source_id or len(inbound.source_id) > 255):
         raise ValidationFailed("source_id must be 1 to 255 characters", field="source_id")
@@ -392,7 +400,9 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
             return ReceiveResult(existing, existing.conversation, created=False)
     try:
         with transaction.atomic():
-            return _message_receive_locked(inbox, inbound, body, files)
+            return _message_receive_locked(
+                inbox, inbound, body, files, subject=subject, redactions=kinds
+            )
     except IntegrityError:
         # Two deliveries of the same message raced; the other one committed first.
         if inbound.source_id:
@@ -413,7 +423,13 @@ def _message_by_source(inbox: Inbox, source_id: str) -> Message | None:
 
 
 def _message_receive_locked(
-    inbox: Inbox, inbound: InboundMessage, body: str, files: list[CheckedFile]
+    inbox: Inbox,
+    inbound: InboundMessage,
+    body: str,
+    files: list[CheckedFile],
+    *,
+    subject: str,
+    redactions: list[str],
 ) -> ReceiveResult:
     contact = contact_resolve(inbox=inbox, inbound=inbound)
     actor = Actor.of_contact(contact)
@@ -441,7 +457,7 @@ def _message_receive_locked(
             inbox=inbox,
             contact=contact,
             actor=actor,
-            subject=inbound.subject[:MAX_SUBJECT_CHARS],
+            subject=subject[:MAX_SUBJECT_CHARS],
             language=inbound.language,
         )
     elif conversation.status != Status.OPEN:
@@ -470,6 +486,7 @@ def _message_receive_locked(
         body=body,
         source_id=inbound.source_id or None,
         delivery_status=DeliveryStatus.DELIVERED,
+        redactions=redactions,
         metadata=inbound.metadata,
         created_at=moment,
         updated_at=moment,
@@ -484,7 +501,52 @@ def _message_receive_locked(
         **{f: getattr(conversation, f) for f in fields}, updated_at=moment
     )
     _emit_message(conversation, message_state(message, attachments=stored))
+    if redactions:
+        _secret_shared(
+            conversation, redactions, language=inbound.language or contact.preferred_language
+        )
     return ReceiveResult(message, conversation, created=True)
+
+
+def _secret_shared(conversation: Conversation, kinds: list[str], *, language: str) -> None:
+    """The customer pasted a secret: warn them at once, and put the case in front of Security."""
+    from kefu.accounts.models import Team
+
+    safety = Actor.system("safety")
+    moment = now()
+    warning = Message.objects.create(
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.OUTGOING,
+        author_label="safety",
+        body=secret_warning(language=language or conversation.language, kinds=kinds),
+        delivery_status=DeliveryStatus.SENT
+        if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
+        else DeliveryStatus.PENDING,
+        metadata={"notice": "secret_shared", "kinds": kinds},
+        created_at=moment,
+        updated_at=moment,
+    )
+    _emit_message(conversation, message_state(warning, attachments=[]))
+    changed = []
+    if conversation.priority != Priority.URGENT:
+        conversation.priority, conversation.priority_rank = (
+            Priority.URGENT,
+            PRIORITY_RANK[Priority.URGENT],
+        )
+        changed += ["priority", "priority_rank"]
+    security = Team.objects.filter(slug="security").first()
+    if security is not None and conversation.team_id != security.pk:
+        conversation.team = security
+        changed.append("team")
+    if changed:
+        conversation.save(update_fields=conversation.touch_fields(*changed))
+    tag, _ = Tag.objects.get_or_create(name="secret-shared")
+    conversation.tags.add(tag)
+    _activity_add(
+        conversation, safety, f"Secret removed before storage ({', '.join(kinds)}); customer warned"
+    )
+    _emit_conversation("conversation.updated", conversation, safety, changed=[*changed, "tags"])
 
 
 @transaction.atomic

@@ -1,0 +1,164 @@
+"""What the customer is told, in their language, when they paste a secret."""
+
+from __future__ import annotations
+
+SECRET_SHARED: dict[str, str] = {
+    "en": "⚠️ For your safety we removed what looked like a {kinds} from your message. Our support team will never ask for your password, seed phrase, private key or 2FA codes. If you have shared it anywhere else, move your funds to a new wallet now and change your password. Our security team has been alerted.",
+    "zh-Hans": "⚠️ 为了您的安全，我们已从您的消息中删除了疑似{kinds}的内容。我们的工作人员绝不会索要您的密码、助记词、私钥或双重验证码。如果您曾在其他地方透露过，请立即将资金转移到新钱包并修改密码。安全团队已收到通知。",
+    "zh-Hant": "⚠️ 為了您的安全，我們已從您的訊息中刪除疑似{kinds}的內容。我們的工作人員絕不會索取您的密碼、助記詞、私鑰或雙重驗證碼。如果您曾在其他地方透露過，請立即將資金轉移到新錢包並修改密碼。安全團隊已收到通知。",
+    "es": "⚠️ Por tu seguridad eliminamos de tu mensaje lo que parecía {kinds}. Nuestro equipo nunca te pedirá tu contraseña, frase semilla, clave privada ni códigos 2FA. Si lo compartiste en otro lugar, mueve tus fondos a una billetera nueva ahora y cambia tu contraseña. Hemos avisado a nuestro equipo de seguridad.",
+    "ja": "⚠️ 安全のため、メッセージから{kinds}と思われる内容を削除しました。当社スタッフがパスワード、シードフレーズ、秘密鍵、2FAコードを尋ねることは決してありません。他の場所で共有した場合は、すぐに資金を新しいウォレットへ移し、パスワードを変更してください。セキュリティチームに通知しました。",
+    "ko": "⚠️ 고객님의 안전을 위해 메시지에서 {kinds}(으)로 보이는 내용을 삭제했습니다. 당사 직원은 비밀번호, 시드 문구, 개인 키, 2FA 코드를 절대 요구하지 않습니다. 다른 곳에 공유하셨다면 지금 바로 자금을 새 지갑으로 옮기고 비밀번호를 변경하세요. 보안팀에 알렸습니다.",
+    "ru": "⚠️ Для вашей безопасности мы удалили из сообщения то, что похоже на {kinds}. Наши сотрудники никогда не попросят пароль, сид-фразу, приватный ключ или коды 2FA. Если вы где-то ими поделились, немедленно переведите средства на новый кошелёк и смените пароль. Служба безопасности уже уведомлена.",
+    "tr": "⚠️ Güvenliğiniz için mesajınızdan {kinds} gibi görünen bilgiyi kaldırdık. Ekibimiz asla şifrenizi, kurtarma ifadenizi, özel anahtarınızı veya 2FA kodlarınızı istemez. Başka bir yerde paylaştıysanız fonlarınızı hemen yeni bir cüzdana taşıyın ve şifrenizi değiştirin. Güvenlik ekibimiz bilgilendirildi.",
+    "fr": "⚠️ Pour votre sécurité, nous avons retiré de votre message ce qui ressemblait à {kinds}. Notre équipe ne vous demandera jamais votre mot de passe, votre phrase de récupération, votre clé privée ni vos codes 2FA. Si vous l'avez partagé ailleurs, transférez vos fonds vers un nouveau portefeuille et changez votre mot de passe dès maintenant. Notre équipe sécurité a été alertée.",
+    "de": "⚠️ Zu Ihrer Sicherheit haben wir etwas aus Ihrer Nachricht entfernt, das wie {kinds} aussah. Unser Team fragt niemals nach Passwort, Seed-Phrase, privatem Schlüssel oder 2FA-Codes. Falls Sie es anderswo geteilt haben, verschieben Sie Ihr Guthaben jetzt in eine neue Wallet und ändern Sie Ihr Passwort. Unser Sicherheitsteam wurde benachrichtigt.",
+    "pt": "⚠️ Para sua segurança, removemos da sua mensagem algo que parecia {kinds}. Nossa equipe nunca pedirá sua senha, frase de recuperação, chave privada ou códigos 2FA. Se você compartilhou isso em outro lugar, transfira seus fundos para uma nova carteira agora e troque sua senha. Nossa equipe de segurança foi avisada.",
+    "it": "⚠️ Per la tua sicurezza abbiamo rimosso dal messaggio ciò che sembrava {kinds}. Il nostro team non ti chiederà mai password, seed phrase, chiave privata o codici 2FA. Se l'hai condiviso altrove, sposta subito i fondi su un nuovo wallet e cambia la password. Il team di sicurezza è stato avvisato.",
+}
+
+KIND_NAMES: dict[str, dict[str, str]] = {
+    "en": {
+        "seed_phrase": "a seed phrase",
+        "private_key": "a private key",
+        "wif_key": "a private key",
+        "extended_private_key": "a private key",
+        "api_secret": "an API secret",
+        "password": "a password",
+        "card_number": "a card number",
+        "otp_code": "a 2FA code",
+    },
+    "zh-Hans": {
+        "seed_phrase": "助记词",
+        "private_key": "私钥",
+        "wif_key": "私钥",
+        "extended_private_key": "私钥",
+        "api_secret": "API 密钥",
+        "password": "密码",
+        "card_number": "银行卡号",
+        "otp_code": "验证码",
+    },
+    "zh-Hant": {
+        "seed_phrase": "助記詞",
+        "private_key": "私鑰",
+        "wif_key": "私鑰",
+        "extended_private_key": "私鑰",
+        "api_secret": "API 密鑰",
+        "password": "密碼",
+        "card_number": "卡號",
+        "otp_code": "驗證碼",
+    },
+    "es": {
+        "seed_phrase": "una frase semilla",
+        "private_key": "una clave privada",
+        "wif_key": "una clave privada",
+        "extended_private_key": "una clave privada",
+        "api_secret": "un secreto de API",
+        "password": "una contraseña",
+        "card_number": "un número de tarjeta",
+        "otp_code": "un código 2FA",
+    },
+    "ja": {
+        "seed_phrase": "シードフレーズ",
+        "private_key": "秘密鍵",
+        "wif_key": "秘密鍵",
+        "extended_private_key": "秘密鍵",
+        "api_secret": "APIシークレット",
+        "password": "パスワード",
+        "card_number": "カード番号",
+        "otp_code": "2FAコード",
+    },
+    "ko": {
+        "seed_phrase": "시드 문구",
+        "private_key": "개인 키",
+        "wif_key": "개인 키",
+        "extended_private_key": "개인 키",
+        "api_secret": "API 시크릿",
+        "password": "비밀번호",
+        "card_number": "카드 번호",
+        "otp_code": "2FA 코드",
+    },
+    "ru": {
+        "seed_phrase": "сид-фразу",
+        "private_key": "приватный ключ",
+        "wif_key": "приватный ключ",
+        "extended_private_key": "приватный ключ",
+        "api_secret": "секрет API",
+        "password": "пароль",
+        "card_number": "номер карты",
+        "otp_code": "код 2FA",
+    },
+    "tr": {
+        "seed_phrase": "kurtarma ifadesi",
+        "private_key": "özel anahtar",
+        "wif_key": "özel anahtar",
+        "extended_private_key": "özel anahtar",
+        "api_secret": "API gizli anahtarı",
+        "password": "şifre",
+        "card_number": "kart numarası",
+        "otp_code": "2FA kodu",
+    },
+    "fr": {
+        "seed_phrase": "une phrase de récupération",
+        "private_key": "une clé privée",
+        "wif_key": "une clé privée",
+        "extended_private_key": "une clé privée",
+        "api_secret": "un secret d'API",
+        "password": "un mot de passe",
+        "card_number": "un numéro de carte",
+        "otp_code": "un code 2FA",
+    },
+    "de": {
+        "seed_phrase": "eine Seed-Phrase",
+        "private_key": "ein privater Schlüssel",
+        "wif_key": "ein privater Schlüssel",
+        "extended_private_key": "ein privater Schlüssel",
+        "api_secret": "ein API-Secret",
+        "password": "ein Passwort",
+        "card_number": "eine Kartennummer",
+        "otp_code": "ein 2FA-Code",
+    },
+    "pt": {
+        "seed_phrase": "uma frase de recuperação",
+        "private_key": "uma chave privada",
+        "wif_key": "uma chave privada",
+        "extended_private_key": "uma chave privada",
+        "api_secret": "um segredo de API",
+        "password": "uma senha",
+        "card_number": "um número de cartão",
+        "otp_code": "um código 2FA",
+    },
+    "it": {
+        "seed_phrase": "una seed phrase",
+        "private_key": "una chiave privata",
+        "wif_key": "una chiave privata",
+        "extended_private_key": "una chiave privata",
+        "api_secret": "un segreto API",
+        "password": "una password",
+        "card_number": "un numero di carta",
+        "otp_code": "un codice 2FA",
+    },
+}
+
+
+def secret_warning(*, language: str, kinds: list[str]) -> str:
+    lang = _supported(language)
+    names = KIND_NAMES[lang]
+    listed = []
+    for kind in kinds:
+        name = names.get(kind, kind)
+        if name not in listed:
+            listed.append(name)
+    joiner = "、" if lang.startswith(("zh", "ja")) else ", "
+    return SECRET_SHARED[lang].format(kinds=joiner.join(listed))
+
+
+def _supported(language: str) -> str:
+    lang = (language or "en").strip()
+    if lang in SECRET_SHARED:
+        return lang
+    low = lang.lower()
+    if low.startswith("zh"):
+        return "zh-Hant" if any(t in low for t in ("hant", "tw", "hk", "mo")) else "zh-Hans"
+    base = low.split("-")[0].split("_")[0]
+    return base if base in SECRET_SHARED else "en"
