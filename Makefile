@@ -16,6 +16,7 @@ $(BIN)/kefu: pyproject.toml
 	@touch $(BIN)/kefu
 
 venv: $(BIN)/kefu
+	@test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund || { echo "npm ci failed: the console's front-end libraries (package.json) need Node.js and npm (apt-get install npm)" >&2; exit 1; }
 
 run: venv
 	$(BIN)/kefu migrate --no-input

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kefu.exchange",
     "kefu.realtime",
     "kefu.safety",
+    "kefu.console",
 ]
 
 MIDDLEWARE = [
@@ -141,7 +142,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- auth ------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.Agent"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -190,6 +191,10 @@ STATIC_ROOT = env_str("KEFU_STATIC_ROOT") or None
 # Serve app static files straight from their packages: no collectstatic step for `make run`.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Front-end libraries come from npm (package.json, pinned; `npm ci` in `make venv`), served from
+# node_modules as they were published, never copied into the repo. kefu.console's system check
+# fails with "run npm ci" when they are missing.
+STATICFILES_DIRS = [("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist")]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("KEFU_MEDIA_ROOT", str(DATA_DIR / "media")))
 ATTACHMENT_MAX_BYTES = env_int("KEFU_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from kefu.api import api
+from kefu.console import views as console_views
 from kefu.core import views as core_views
 
 admin.site.site_header = "kefu administration"
@@ -13,4 +14,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("console/", include("kefu.console.urls")),
+    path("login/", console_views.LoginView.as_view(), name="login"),
+    path("logout/", console_views.LogoutView.as_view(), name="logout"),
 ]

@@ -23,3 +23,21 @@ def access_contact(*, agent: Agent, contact_id: object) -> Contact:
     if contact is None:
         raise NotFound("no such contact")
     return contact
+
+
+def contact_profile(contact: Contact) -> dict[str, object]:
+    """A contact's addresses and channel identities (with their inboxes), for the console."""
+    from kefu.contacts.models import ContactEmail, Identity
+
+    return {
+        "emails": list(
+            ContactEmail.objects.filter(contact=contact)
+            .order_by("-verified", "email")
+            .values("email", "verified")
+        ),
+        "identities": list(
+            Identity.objects.filter(contact=contact)
+            .select_related("inbox")
+            .order_by("inbox__name", "external_id")
+        ),
+    }

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db.models import Prefetch, Q, QuerySet
 
 from kefu.accounts.models import Agent
@@ -226,3 +229,98 @@ def message_state(message: Message, *, attachments: list[Attachment] | None = No
         ],
         created_at=message.created_at,
     )
+
+
+# --- console reads ---------------------------------------------------------------------------
+
+
+def conversation_list_extras(conversation_ids: list[Any]) -> dict[Any, dict[str, Any]]:
+    """What a console list row shows beyond the state: the contact's VIP tier and a preview of
+    the last message (notes included, activity lines not). One query."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.functions import Substr
+
+    last = (
+        Message.objects.filter(conversation=OuterRef("pk"))
+        .exclude(direction="activity")
+        .order_by("-created_at", "-id")
+    )
+    rows = (
+        Conversation.objects.filter(pk__in=conversation_ids)
+        .annotate(
+            preview=Subquery(last.annotate(snip=Substr("body", 1, 200)).values("snip")[:1]),
+            preview_direction=Subquery(last.values("direction")[:1]),
+            preview_private=Subquery(last.values("private")[:1]),
+        )
+        .values("id", "contact__vip_tier", "preview", "preview_direction", "preview_private")
+    )
+    return {
+        r["id"]: {
+            "vip_tier": r["contact__vip_tier"],
+            "preview": " ".join((r["preview"] or "").split()),
+            "preview_direction": r["preview_direction"] or "",
+            "preview_private": bool(r["preview_private"]),
+        }
+        for r in rows
+    }
+
+
+def conversation_waiting_message_times(conversation_ids: list[Any]) -> dict[Any, list[datetime]]:
+    """When the customer wrote since each conversation started waiting on an answer: what can be
+    unread. (An answer clears waiting_since, so older messages were handled.) One query."""
+    from django.db.models import F
+
+    out: dict[Any, list[datetime]] = {}
+    rows = Message.objects.filter(
+        conversation_id__in=conversation_ids,
+        direction="incoming",
+        private=False,
+        conversation__waiting_since__isnull=False,
+        created_at__gte=F("conversation__waiting_since"),
+    ).values_list("conversation_id", "created_at")
+    for cid, at in rows:
+        out.setdefault(cid, []).append(at)
+    return out
+
+
+def messages_by_ids(conversation: Conversation, message_ids: list[Any]) -> QuerySet[Message]:
+    return messages_of(conversation).filter(pk__in=message_ids)
+
+
+def contact_conversations(
+    *, agent: Agent, contact_id: Any, exclude: Any = None, limit: int = 10
+) -> list[Conversation]:
+    """The contact's conversations on any channel that the agent may see, newest first."""
+    qs = conversations_visible_to(agent).filter(contact_id=contact_id).select_related("inbox")
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    return list(qs.order_by("-last_activity_at", "-id")[:limit])
+
+
+def conversation_assignable_agents(conversation: Conversation) -> QuerySet[Agent]:
+    """Active agents who may be assigned: those who see the inbox and may reply."""
+    from kefu.accounts.permissions import ROLE_PERMS
+
+    sees_all = [r for r, perms in ROLE_PERMS.items() if Perm.CONVERSATION_VIEW_ALL in perms]
+    may_reply = [r for r, perms in ROLE_PERMS.items() if Perm.CONVERSATION_REPLY in perms]
+    from kefu.accounts.models import Team
+
+    in_inbox = Team.objects.filter(inboxes=conversation.inbox_id).values("members")
+    return (
+        Agent.objects.filter(is_active=True, role__in=may_reply)
+        .filter(Q(pk__in=in_inbox) | Q(role__in=sees_all))
+        .order_by("display_name")
+    )
+
+
+def access_attachment(*, agent: Agent, attachment_id: Any) -> Attachment:
+    attachment = (
+        Attachment.objects.filter(
+            pk=attachment_id, message__conversation__in=conversations_visible_to(agent).values("pk")
+        )
+        .select_related("message")
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("no such attachment")
+    return attachment

@@ -11,7 +11,7 @@ from kefu.core.services import redis_ping
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("/api/v1/docs")
+    return redirect("/console/")
 
 
 @require_GET
