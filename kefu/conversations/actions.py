@@ -433,7 +433,6 @@ def _message_receive_locked(
 ) -> ReceiveResult:
     contact = contact_resolve(inbox=inbox, inbound=inbound)
     actor = Actor.of_contact(contact)
-    moment = now()
     candidates = (
         Conversation.objects.select_for_update(of=("self",))
         .select_related("contact", "inbox", "assignee", "team")
@@ -446,6 +445,9 @@ def _message_receive_locked(
         conversation = None
     else:
         conversation = candidates.order_by("-last_activity_at").first()
+    # Taken after the conversation's row lock: message times on a conversation then follow
+    # commit order, which the messages cursor (created_at, id) relies on.
+    moment = now()
     if (
         conversation is not None
         and conversation.status == Status.RESOLVED

@@ -214,6 +214,8 @@ def _say(
             source_id=f"demo-{key}-{ago}-{len(body)}",
             name=c.name,
             email=c.email,
+            # The exchange's app signs its calls for a logged-in customer: a verified UID.
+            exchange_uid=(c.exchange_uid or "") if inbox == "api" else "",
             thread="new" if inbox == "email" and key not in w.conversations else "latest",
             conversation_id=str(w.conversations[key].pk) if key in w.conversations else None,
         ),
