@@ -139,6 +139,9 @@ def _mount() -> None:
     api.add_router("/contacts", contacts_router)
     api.add_router("/inboxes", inboxes_router)
     api.add_router("/conversations", conversations_router)
+    from kefu.conversations.api import attachments_router
+
+    api.add_router("/attachments", attachments_router)
     api.add_router("/events", core_router)
 
     from kefu.inboxes.widget_api import router as widget_router

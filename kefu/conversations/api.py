@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.db.models import Exists, OuterRef, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja import Status as Reply
 
@@ -16,6 +16,7 @@ from kefu.api import agent_of
 from kefu.conversations import actions
 from kefu.conversations.models import Conversation, Priority, Status
 from kefu.conversations.selectors import (
+    access_attachment,
     access_conversation,
     conversation_state,
     conversation_states,
@@ -93,7 +94,9 @@ def conversation_list(request: HttpRequest, filters: Query[ConversationFilters])
         qs = qs.filter(language=f.language)
     if f.tag:
         # A semi-join, not a join: the planner can walk the activity index and probe tags.
-        tagged = Conversation.tags.through.objects.filter(conversation_id=OuterRef("pk"), tag__name=f.tag.strip().lower())
+        tagged = Conversation.tags.through.objects.filter(
+            conversation_id=OuterRef("pk"), tag__name=f.tag.strip().lower()
+        )
         qs = qs.filter(Exists(tagged))
     if f.contact:
         qs = qs.filter(contact_id=f.contact)
@@ -334,3 +337,24 @@ def conversation_tag_remove(
         conversation=conversation, actor=Actor.of_agent(agent), names=[tag]
     )
     return conversation_state(conversation)
+
+
+attachments_router = Router(tags=["conversations"])
+
+
+@attachments_router.get("/{attachment_id}", summary="Download an attachment", response={200: None})
+def attachment_download(request: HttpRequest, attachment_id: uuid.UUID) -> FileResponse:
+    attachment = access_attachment(agent=agent_of(request), attachment_id=attachment_id)
+    inline = (
+        attachment.content_type.startswith("image/") or attachment.content_type == "application/pdf"
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=not inline,
+        filename=attachment.filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -223,7 +223,9 @@ def message_state(message: Message, *, attachments: list[Attachment] | None = No
                 filename=a.filename,
                 content_type=a.content_type,
                 size=a.size,
-                url=a.file.url,
+                # Never the storage URL: attachments (KYC documents, screenshots) are served
+                # only through permission-checked endpoints.
+                url=f"/api/v1/attachments/{a.pk}",
             )
             for a in attachments
         ],

@@ -320,3 +320,33 @@ def test_events_endpoint_resumes_and_signals_resync(api_as, demo):
     assert missed[0]["payload"]["message"]["body"] == "已为您加急处理。"
     res = api.get("/api/v1/events", {"stream": f"conversation:{c.pk}", "after": last + 50})
     assert res.status_code == 409 and res.json()["error"]["code"] == "resync_required"
+
+
+def test_attachments_download_only_for_agents_who_see_the_conversation(api_as, demo, other_team):
+    c = demo.conversations["deposit_ja"]
+    sent = (
+        api_as("mei")
+        .post(
+            f"/api/v1/conversations/{c.pk}/messages",
+            {
+                "body": "see guide",
+                "attachments": [
+                    {"filename": "guide.png", "content_base64": base64.b64encode(PNG).decode()}
+                ],
+            },
+        )
+        .json()
+    )
+    url = sent["attachments"][0]["url"]
+    assert url.startswith("/api/v1/attachments/") and "/media/" not in url
+    res = api_as("sam").get(url)
+    assert res.status_code == 200 and b"".join(res.streaming_content) == PNG
+    assert res["Content-Type"] == "image/png" and res["X-Content-Type-Options"] == "nosniff"
+    from conftest import ApiClient
+    from kefu.accounts.actions import token_issue
+
+    _, outsider = token_issue(agent=other_team["agent"], name="t")
+    assert ApiClient(outsider).get(url).status_code == 404
+    from django.test import Client
+
+    assert Client().get(url).status_code == 401

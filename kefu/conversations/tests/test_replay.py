@@ -9,8 +9,8 @@ import pytest
 from kefu.conversations import actions
 from kefu.conversations.models import Conversation
 from kefu.conversations.replay import view_apply
-from kefu.conversations.streams import inbox_stream
 from kefu.conversations.selectors import conversation_state, message_state, messages_of
+from kefu.conversations.streams import inbox_stream
 from kefu.core.actors import Actor
 from kefu.core.clock import now
 from kefu.core.events import REGISTRY, event_log_since
