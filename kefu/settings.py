@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kefu.exchange",
     "kefu.realtime",
     "kefu.safety",
+    "kefu.widget",
     "kefu.console",
 ]
 

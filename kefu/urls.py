@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("", include("kefu.widget.urls")),
     path("console/", include("kefu.console.urls")),
     path("login/", console_views.LoginView.as_view(), name="login"),
     path("logout/", console_views.LogoutView.as_view(), name="logout"),

@@ -179,13 +179,21 @@ class WidgetConsumer(StreamConsumer):
         if not isinstance(client_id, str) or not 8 <= len(client_id) <= 64:
             await self.error("bad_message", "message needs a client_id of 8-64 characters")
             return
+        attachment_ids = content.get("attachment_ids") or []
+        if not isinstance(attachment_ids, list) or not all(isinstance(a, str) for a in attachment_ids):
+            await self.error("bad_message", "attachment_ids is a list of upload ids", client_id=client_id)
+            return
         try:
             result = await database_sync_to_async(selectors.widget_receive)(
                 self.inbox, self.session, body=body, client_id=client_id,
                 email=content.get("email") or "", name=content.get("name") or "",
+                attachment_ids=attachment_ids, ip=self.client_ip(),
+                # Following no conversation yet: this message opens one.
+                opens_conversation=not any(s.startswith("conversation:") for s in self.allowed),
             )
         except KefuError as exc:
-            await self.error(exc.code, exc.message, client_id=client_id, field=exc.field)
+            extra = {"retry_after": exc.retry_after} if hasattr(exc, "retry_after") else {}
+            await self.error(exc.code, exc.message, client_id=client_id, field=exc.field, **extra)
             return
         stream = f"conversation:{result.conversation.pk}"
         self.allowed.add(stream)
@@ -194,6 +202,13 @@ class WidgetConsumer(StreamConsumer):
                               "conversation_id": str(result.conversation.pk), "duplicate": not result.created})
         if stream not in self.streams:
             await self.subscribe(stream, after=0)
+
+    def client_ip(self) -> str:
+        from kefu.inboxes.adapters.widget import client_ip
+
+        headers = dict(self.scope.get("headers") or [])
+        peer = (self.scope.get("client") or ("",))[0] or ""
+        return client_ip(peer, headers.get(b"x-forwarded-for", b"").decode("latin-1"))
 
     async def mark_read(self, message_id: Any) -> None:
         try:

@@ -5,19 +5,20 @@ from django.urls import path
 
 from kefu.realtime.consumers import ConsoleConsumer, WidgetConsumer
 
+
 class ConsoleOriginValidator(OriginValidator):
     """Browsers always send Origin, so cross-site hijacking always shows one: check it against
     the allowed hosts. A client without Origin is not a browser and brings its own token."""
 
-    def __init__(self, application):  # noqa: ANN001 - an ASGI application
+    def __init__(self, application):
         super().__init__(application, [f"{scheme}://{host}" for host in settings.ALLOWED_HOSTS for scheme in ("http", "https")])
 
-    def valid_origin(self, parsed_origin):  # noqa: ANN001, ANN201 - channels' signature
+    def valid_origin(self, parsed_origin):
         if parsed_origin is None:
             return True
         return self.validate_origin(parsed_origin)
 
-    def match_allowed_origin(self, parsed_origin, pattern):  # noqa: ANN001, ANN201
+    def match_allowed_origin(self, parsed_origin, pattern):
         # Compare host names, ignoring the port: kefu may serve on any port.
         from urllib.parse import urlparse
 

@@ -11,8 +11,9 @@ from kefu.conversations.actions import ReceiveResult, message_receive, message_s
 from kefu.conversations.models import Conversation, Message, Status
 from kefu.conversations.selectors import conversations_visible_to
 from kefu.conversations.streams import conversation_stream, inbox_stream, inbox_streams
+from kefu.core.errors import KefuError
 from kefu.core.models import EventStream
-from kefu.inboxes.adapters.base import InboundMessage
+from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
 from kefu.inboxes.adapters.widget import WidgetSession
 from kefu.inboxes.models import ChannelType, Inbox
 from kefu.inboxes.selectors import inboxes_visible_to
@@ -44,15 +45,40 @@ def widget_console_streams(inbox: Inbox, followed: dict[str, int]) -> list[str]:
     return [inbox_stream(inbox.pk, s.split(":", 1)[1]) for s in followed if s.startswith("conversation:")]
 
 
-def widget_receive(inbox: Inbox, session: WidgetSession, *, body: object, client_id: str, email: str, name: str) -> ReceiveResult:
-    return message_receive(
+def widget_receive(
+    inbox: Inbox, session: WidgetSession, *, body: object, client_id: str, email: str, name: str,
+    attachment_ids: list[str] = (), ip: str = "", opens_conversation: bool = False,  # type: ignore[assignment]
+) -> ReceiveResult:
+    from kefu.inboxes.adapters.widget import (
+        check_widget_rate,
+        widget_uploads_discard,
+        widget_uploads_load,
+    )
+
+    source_id = f"{session.source_prefix}{client_id}"
+    check_widget_rate("message", session.identity)
+    if opens_conversation and ip:
+        check_widget_rate("conversation_new", ip)
+    try:
+        uploads = widget_uploads_load(session=session, upload_ids=list(attachment_ids))
+    except KefuError as exc:
+        # A retry of a message already stored took its uploads with it the first time.
+        existing = Message.objects.select_related("conversation").filter(inbox=inbox, source_id=source_id).first()
+        if exc.code == "attachment_missing" and existing is not None:
+            return ReceiveResult(existing, existing.conversation, created=False)
+        raise
+    result = message_receive(
         inbox=inbox,
         inbound=InboundMessage(
-            identity=session.identity, body=body if isinstance(body, str) else None,  # type: ignore[arg-type]
-            source_id=f"{session.source_prefix}{client_id}", exchange_uid=session.exchange_uid,
+            identity=session.identity, body=body if isinstance(body, str) else (None if not uploads else ""),  # type: ignore[arg-type]
+            source_id=source_id, exchange_uid=session.exchange_uid,
             email=email[:254] if isinstance(email, str) else "", name=name[:200] if isinstance(name, str) else "",
+            attachments=tuple(InboundAttachment(filename=u.filename, content=content) for u, content in uploads),
         ),
     )
+    # Committed (message_receive ran its own transaction): the pending files are spent.
+    widget_uploads_discard([u for u, _ in uploads])
+    return result
 
 
 def widget_mark_read(inbox: Inbox, identity: str, message_id: uuid.UUID) -> None:

@@ -355,3 +355,46 @@ def test_a_dropped_console_connection_recovers_with_nothing_lost_or_doubled(
         context.close()
 
 
+def test_a_customer_on_the_demo_page_and_an_agent_in_the_console(browser, server):
+    """The whole product: the widget on /demo/ in one browser context, the console in another."""
+    shop = browser.new_context(viewport={"width": 1280, "height": 860})
+    customer_page = shop.new_page()
+    customer_errors: list[str] = []
+    customer_page.on("pageerror", lambda e: customer_errors.append(str(e)))
+    context, page = sign_in(browser, server, "lucia", "/console/?view=unassigned")
+    try:
+        customer_page.goto(f"{server['base']}/demo/?as=guest")
+        customer_page.locator("#kefu-widget .l").click()
+        widget_box = customer_page.locator("#kefu-widget textarea")
+        widget_box.fill("Hola, where is my SOL withdrawal? (e2e-4)")
+        widget_box.press("Enter")
+
+        open_row(page, "(e2e-4)")
+        # Typing, both ways.
+        widget_box.press_sequentially("still wait", delay=30)
+        page.locator("#typing-line", has_text="is typing").wait_for()
+        page.locator("#composer-body").press_sequentially("Looking", delay=30)
+        customer_page.locator("#kefu-widget .ty", has_text="Lucía Gómez").wait_for()
+        page.locator("#composer-body").fill("Solana withdrawals resume within the hour.")
+        page.locator("#composer-body").press("Enter")
+        customer_page.locator(
+            "#kefu-widget .r.them", has_text="Solana withdrawals resume"
+        ).wait_for()
+        # The widget is open on screen: it reports the reply read, and the console shows it.
+        message = page.locator("#thread .msg-agent", has_text="Solana withdrawals resume")
+        message.locator('.delivery[data-delivery="read"]').wait_for()
+        # The customer answers; it arrives once.
+        widget_box.fill("Thanks! (e2e-4)")
+        widget_box.press("Enter")
+        page.locator("#thread .msg-customer", has_text="Thanks! (e2e-4)").wait_for()
+        assert page.locator("#thread .msg", has_text="Thanks! (e2e-4)").count() == 1
+        assert (
+            customer_page.locator(
+                "#kefu-widget .r.them", has_text="Solana withdrawals resume"
+            ).count()
+            == 1
+        )
+        assert customer_errors == [] and page.errors == []
+    finally:
+        shop.close()
+        context.close()

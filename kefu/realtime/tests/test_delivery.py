@@ -192,7 +192,7 @@ def test_message_sent_while_agent_offline_is_there_when_they_return(demo):
     asyncio.run(scenario())
 
 
-def test_refusals(demo, other_inbox_conversation=None):
+def test_refusals(demo):
     inbox = demo.inboxes["chat"]
     bad = Client().post("/api/v1/widget/sessions", json.dumps({"inbox_id": str(inbox.pk), "uid": "100284731", "user_hash": "00" * 32}), content_type="application/json")
     assert bad.status_code == 403 and bad.json()["error"]["code"] == "identity_rejected"
