@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kefu.realtime",
     "kefu.safety",
     "kefu.console",
+    "kefu.intelligence",
 ]
 
 MIDDLEWARE = [
