@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kefu.safety",
     "kefu.widget",
     "kefu.console",
+    "kefu.intelligence",
 ]
 
 MIDDLEWARE = [
