@@ -144,6 +144,10 @@ def _mount() -> None:
     api.add_router("/attachments", attachments_router)
     api.add_router("/events", core_router)
 
+    from kefu.knowledge.api import router as knowledge_router
+
+    api.add_router("/help", knowledge_router)
+
     from kefu.inboxes.widget_api import router as widget_router
 
     api.add_router("/widget", widget_router)

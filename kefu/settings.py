@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "kefu.contacts",
     "kefu.inboxes",
     "kefu.conversations",
+    "kefu.knowledge",
     "kefu.exchange",
     "kefu.realtime",
     "kefu.safety",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("kefu.widget.urls")),
+    path("help/", include("kefu.knowledge.urls")),
     path("console/", include("kefu.console.urls")),
     path("login/", console_views.LoginView.as_view(), name="login"),
     path("logout/", console_views.LogoutView.as_view(), name="logout"),

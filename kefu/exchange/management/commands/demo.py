@@ -28,6 +28,12 @@ class Command(BaseCommand):
             self.stderr.write("the database has data; use --reset to wipe it and seed the demo")
             return
         world = demo_world_build()
+        # The help center is seeded here, not in demo_world_build: embedding ~100 translations
+        # takes seconds, which every test that builds the demo world would pay.
+        from kefu.knowledge.actions import knowledge_demo_load
+
+        kb = knowledge_demo_load(author=world.agents["ava"])
+        self.stdout.write(f"Help center: {kb.summary()}.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "
