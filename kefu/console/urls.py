@@ -19,6 +19,8 @@ urlpatterns = [
         name="messages",
     ),
     path("conversations/<uuid:conversation_id>/thread/", views.conversation_thread, name="thread"),
+    path("conversations/<uuid:conversation_id>/kb/", views.kb_search, name="kb"),
+    path("conversations/<uuid:conversation_id>/kb/draft/", views.kb_draft, name="kb_draft"),
     path("conversations/<uuid:conversation_id>/seen/", views.conversation_seen, name="seen"),
     path("conversations/<uuid:conversation_id>/status/", views.conversation_status, name="status"),
     path("conversations/<uuid:conversation_id>/assign/", views.conversation_assign, name="assign"),

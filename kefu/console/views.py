@@ -532,3 +532,42 @@ def language_set(request: HttpRequest, agent: Agent) -> HttpResponse:
             secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
+
+
+# --- knowledge base from the conversation ------------------------------------------------------
+
+
+@require_GET
+@console_view
+def kb_search(request: HttpRequest, agent: Agent, conversation_id: Any) -> HttpResponse:
+    """Help-center search for the reply box: internal articles included (marked), each shown
+    in the conversation's language when it has that translation."""
+    from kefu.knowledge.selectors import Reader, articles_search
+
+    conversation = access_conversation(agent=agent, conversation_id=conversation_id)
+    query = request.GET.get("q", "").strip()[:300]
+    # The customer reads what the agent inserts: their language, not the agent's.
+    language = conversation.language or conversation.contact.preferred_language or "en"
+    results = []
+    if query:
+        found = articles_search(reader=Reader(agent), query=query, language=language, limit=6)
+        results = [
+            {"card": r.card, "absolute_url": f"{settings.PUBLIC_URL}{r.card.url}", "confidence": r.confidence}
+            for r in found.items
+        ]
+    return render(request, "console/_kb.html", {"query": query, "results": results, "language": language})
+
+
+@require_POST
+@console_view
+def kb_draft(request: HttpRequest, agent: Agent, conversation_id: Any) -> HttpResponse:
+    """Start a help-center article from this resolved conversation; the writer finishes it in the admin."""
+    from kefu.knowledge.actions import article_draft_from_conversation
+
+    conversation = access_conversation(agent=agent, conversation_id=conversation_id)
+    try:
+        revision = article_draft_from_conversation(conversation=conversation, actor=Actor.of_agent(agent))
+    except KefuError as exc:
+        return _error(exc)
+    url = reverse("admin:knowledge_article_change", args=[revision.translation.article_id])
+    return HttpResponse(status=204, headers={"HX-Redirect": url})

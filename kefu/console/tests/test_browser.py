@@ -398,3 +398,36 @@ def test_a_customer_on_the_demo_page_and_an_agent_in_the_console(browser, server
     finally:
         shop.close()
         context.close()
+
+
+def test_an_agent_answers_from_the_help_center_and_drafts_an_article(browser, server, customer):
+    context, page = sign_in(browser, server, "mei", "/console/?view=unassigned")
+    try:
+        c = customer()
+        c.say("I sent USDT two hours ago and it is not in my account (e2e-kb)")
+        open_row(page, "(e2e-kb)")
+        page.locator("#kb-toggle").click()
+        search = page.locator("#kb-panel .kb-q")
+        search.fill("deposit not credited")
+        search.press("Enter")  # must not send the (empty) reply
+        result = page.locator("#kb-results .kb-result", has_text="My deposit hasn't arrived")
+        result.wait_for()
+        result.locator('[data-kb-insert="link"]').click()
+        box = page.locator("#composer-body")
+        assert box.input_value().startswith("My deposit hasn't arrived: http")
+        assert "/help/en/" in box.input_value()
+        # Agents see internal procedures too, marked, with no link for the customer.
+        search.fill("escalate stuck withdrawal")
+        internal = page.locator("#kb-results .kb-result", has_text="Internal").first
+        internal.wait_for()
+        assert internal.locator('[data-kb-insert="link"]').count() == 0
+        box.press("Enter")
+        page.locator("#thread .msg-agent", has_text="My deposit hasn't arrived: http").wait_for()
+
+        # Resolved, the conversation can seed a help-center article (a draft in the admin).
+        page.locator("#resolve-btn").click()
+        page.locator("#kb-draft-btn").click()
+        page.wait_for_url("**/admin/knowledge/article/*/change/**")
+        assert page.errors == []
+    finally:
+        context.close()

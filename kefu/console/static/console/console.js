@@ -924,3 +924,65 @@ workspaceLoaded();
 listLoaded();
 sock.connect();
 window.kefuConsole = { socket: sock }; // for the browser tests and the curious
+
+/* ---- help center from the reply box ------------------------------------------------------ */
+
+function insertIntoComposer(text) {
+  const body = $("#composer-body");
+  if (!body || body.disabled) return;
+  const start = body.selectionStart ?? body.value.length;
+  const end = body.selectionEnd ?? body.value.length;
+  const before = body.value.slice(0, start);
+  const sep = before && !before.endsWith("\n") && !before.endsWith(" ") ? " " : "";
+  body.value = before + sep + text + body.value.slice(end);
+  const caret = (before + sep + text).length;
+  body.focus();
+  body.setSelectionRange(caret, caret);
+  body.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+document.addEventListener("click", (e) => {
+  const toggle = e.target.closest("#kb-toggle");
+  if (toggle) {
+    const panel = $("#kb-panel");
+    panel.hidden = !panel.hidden;
+    toggle.setAttribute("aria-expanded", String(!panel.hidden));
+    if (!panel.hidden) panel.querySelector(".kb-q").focus();
+    return;
+  }
+  const insert = e.target.closest("[data-kb-insert]");
+  if (!insert) return;
+  if (insert.dataset.kbInsert === "link") {
+    insertIntoComposer(`${insert.dataset.kbTitle}: ${insert.dataset.kbUrl}`);
+  } else {
+    insertIntoComposer(insert.dataset.kbText);
+  }
+});
+
+// Enter in the help-center search must not send the reply it sits in: it searches at once.
+document.addEventListener("keydown", (e) => {
+  if (e.key !== "Enter" || !e.target.classList?.contains("kb-q")) return;
+  e.preventDefault();
+  kbSearch(e.target, 0);
+});
+document.addEventListener("input", (e) => {
+  if (e.target.classList?.contains("kb-q")) kbSearch(e.target, 250);
+});
+
+let kbTimer = null;
+function kbSearch(input, wait) {
+  clearTimeout(kbTimer);
+  kbTimer = setTimeout(async () => {
+    const q = input.value.trim();
+    if (q === input.dataset.asked) return;
+    input.dataset.asked = q;
+    try {
+      const content = await fragment(`${input.dataset.kbUrl}?q=${encodeURIComponent(q)}`);
+      // Only the answer to what the box says now: a slower, older answer is dropped.
+      if (input.dataset.asked !== q || !input.isConnected) return;
+      $("#kb-results").replaceChildren(...content.childNodes);
+    } catch {
+      input.dataset.asked = "";
+    }
+  }, wait);
+}
