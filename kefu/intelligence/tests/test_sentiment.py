@@ -80,7 +80,12 @@ def test_threat_to_leave_or_go_public():
 
 @pytest.mark.parametrize(
     "text",
-    ["Thank you so much, it works now!", "谢谢，问题解决了", "¡Muchas gracias, perfecto!", "Danke, super!"],
+    [
+        "Thank you so much, it works now!",
+        "谢谢，问题解决了",
+        "¡Muchas gracias, perfecto!",
+        "Danke, super!",
+    ],
 )
 def test_thanks_are_positive(text):
     s = analyze(text)
@@ -93,7 +98,9 @@ def test_negated_praise_is_negative():
     assert analyze("this is not great").score < 0
 
 
-@pytest.mark.parametrize("text", ["ok", "hi", "How do I deposit ETH?", "", "👍", "0xabc123def4567890"])
+@pytest.mark.parametrize(
+    "text", ["ok", "hi", "How do I deposit ETH?", "", "👍", "0xabc123def4567890"]
+)
 def test_neutral_messages_are_neutral(text):
     s = analyze(text)
     assert s.score == 0
