@@ -29,16 +29,17 @@ def triage_model_rows() -> list[TriageModel]:
 
 def triage_classifier_active() -> tuple[int, TopicClassifier] | None:
     """(version, classifier) of the active model, loaded lazily and reloaded when another
-    version becomes active; None when no model was ever trained."""
+    version becomes active; None when no model was ever trained. Between rechecks this is
+    a dictionary read: no query."""
     moment = time.monotonic()
-    if _cache["model"] is not None and moment - float(_cache["checked"]) < RECHECK_SECONDS:  # type: ignore[arg-type]
-        return _cache["version"], _cache["model"]  # type: ignore[return-value]
+    checked = float(_cache["checked"])  # type: ignore[arg-type]
+    if checked and moment - checked < RECHECK_SECONDS:
+        return None if _cache["model"] is None else (_cache["version"], _cache["model"])  # type: ignore[return-value]
     version = TriageModel.objects.filter(active=True).values_list("version", flat=True).first()
-    if version is None:
-        with _lock:
-            _cache.update(version=None, model=None, checked=moment)
-        return None
     with _lock:
+        if version is None:
+            _cache.update(version=None, model=None, checked=moment)
+            return None
         if _cache["version"] != version or _cache["model"] is None:
             blob = (
                 TriageModel.objects.filter(version=version).values_list("weights", flat=True).get()
@@ -49,14 +50,19 @@ def triage_classifier_active() -> tuple[int, TopicClassifier] | None:
         return version, _cache["model"]  # type: ignore[return-value]
 
 
-def triage_predict(text: str) -> Prediction | None:
+def triage_predict(
+    text: str, *, classifier: TopicClassifier | type[Ellipsis] | None = ...
+) -> Prediction | None:
     """The topic of a new conversation's first message; None when no model exists. A
-    prediction with topic None means the model is not confident ("I don't know")."""
-    active = triage_classifier_active()
-    if active is None:
+    prediction with topic None means the model is not confident ("I don't know").
+
+    `classifier` skips the lookup (enrichment fetches it before taking row locks)."""
+    if classifier is ...:
+        active = triage_classifier_active()
+        classifier = active[1] if active is not None else None
+    if classifier is None:
         return None
-    _, model = active
-    prediction = model.predict(
+    prediction = classifier.predict(  # type: ignore[union-attr]
         [text],
         min_confidence=settings.TRIAGE_MIN_CONFIDENCE,
         teams=teams_mapping(settings.TRIAGE_TEAMS),
