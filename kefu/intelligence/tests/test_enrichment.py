@@ -129,3 +129,19 @@ def test_enrichment_can_be_switched_off(demo, settings):
     settings.ENRICHMENT_ENABLED = False
     r = _say(demo.inboxes["chat"], "off-1", "my account was hacked")
     assert "nlp" not in Message.objects.get(pk=r.message.pk).metadata
+
+
+def test_the_console_shows_language_sentiment_urgency_and_reasons(demo, trained):
+    from django.test import Client
+
+    r = _say(demo.inboxes["chat"], "console-1", "My account was hacked, this is ridiculous!!!")
+    client = Client()
+    assert client.login(username=demo.agents["ava"].email, password="lumen-demo-2026")
+    page = client.get(f"/console/conversations/{r.conversation.pk}/").content.decode()
+    badge = page[page.index('<div class="nlp"') :]
+    badge = badge[: badge.index("</div>")]
+    assert 'data-nlp-urgency="urgent"' in badge
+    assert ">en<" in badge and "Angry" in badge and "Urgent" in badge
+    assert "says &#x27;hacked&#x27;" in badge and "says &#x27;ridiculous&#x27;" in badge
+    # The header names the topic the classifier chose for the new conversation.
+    assert "· security" in page
