@@ -28,6 +28,9 @@ from kefu.intelligence.triage import TopicClassifier
 # A conversation without a topic keeps asking the classifier for this long after it opened
 # ("hi" first, the actual question second); after that, agents set topics by hand.
 TOPIC_WINDOW = timedelta(minutes=10)
+# Letters (or CJK characters) of real content, greetings and jargon aside, before a message
+# is worth classifying.
+MIN_TOPIC_EVIDENCE = 3
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,10 @@ def enrichment_compute(
     language = conversation_language_decide(conversation_language, detection)
     topic = conversation_topic
     prediction = None
-    if not conversation_topic and moment - conversation_created_at <= TOPIC_WINDOW:
+    # "hi", "ok", an emoji or a TxID name no topic: skip the embedding and wait for the
+    # customer's actual question (the window keeps it open).
+    has_words = detection.language is not None and detection.evidence >= MIN_TOPIC_EVIDENCE
+    if has_words and not conversation_topic and moment - conversation_created_at <= TOPIC_WINDOW:
         prediction = triage_predict(body, classifier=classifier)
         if prediction is not None and prediction.topic:
             topic = prediction.topic
