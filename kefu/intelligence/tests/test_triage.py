@@ -233,3 +233,36 @@ def test_eval_command_ends_with_the_metrics_line(tmp_path, cold_examples):
     )
     assert m, last
     assert float(m.group(1)) >= 0.75
+
+
+def _synthetic(n: int) -> tuple[list[str], list[str], np.ndarray]:
+    words = {"deposits": "deposit credited arrived", "security": "hacked stolen phishing"}
+    texts, labels = [], []
+    for i in range(n):
+        label = "deposits" if i % 2 else "security"
+        texts.append(f"{words[label]} case {i}")
+        labels.append(label)
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(n, 512)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    return texts, labels, emb
+
+
+def test_calibration_holds_out_and_refits_on_everything_when_data_is_small():
+    texts, labels, emb = _synthetic(240)
+    model, metrics = TopicClassifier.fit(texts, labels, embeddings=emb)
+    assert metrics["held_out"] == 36 and metrics["trained_on"] == 240
+    assert metrics["accuracy"] == 1.0
+    assert round(model.temperature, 3) == metrics["temperature"]
+
+
+def test_with_plenty_of_data_the_calibrated_model_is_final(monkeypatch):
+    from kefu.intelligence import triage
+
+    monkeypatch.setattr(triage, "_REFIT_BELOW", 200)
+    texts, labels, emb = _synthetic(240)
+    model, metrics = TopicClassifier.fit(texts, labels, embeddings=emb)
+    assert metrics["trained_on"] == 240 - metrics["held_out"]
+    assert round(model.temperature, 3) == metrics["temperature"]
+    [p] = model.predict(["hacked stolen phishing"], min_confidence=0.5, emb=emb[:1])
+    assert p.topic == "security"
