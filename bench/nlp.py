@@ -170,8 +170,13 @@ def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--full", action="store_true", help="full scale (takes several minutes)")
-    ap.add_argument("--skip-banking77", action="store_true")
+    ap.add_argument(
+        "--sections",
+        default="embedding,enrichment,training,banking77",
+        help="comma-separated subset of embedding,enrichment,training,banking77",
+    )
     args = ap.parse_args()
+    sections = set(args.sections.split(","))
     from django.core.management import call_command
 
     from kefu.intelligence.embeddings import threads
@@ -189,31 +194,33 @@ def main() -> None:
     results["cold_start"] = {"dir": str(help_dir.relative_to(ROOT)), **metrics}
 
     print(f"encoder threads: {results['threads']} (of {results['cpus']} CPUs)")
-    emb = bench_embedding(200 if args.full else 60)
-    results["embedding"] = emb
-    print("\none-sentence embedding\n" + table(emb, ["threads", "p50_ms", "p95_ms"]))
+    if "embedding" in sections:
+        emb = bench_embedding(200 if args.full else 60)
+        results["embedding"] = emb
+        print("\none-sentence embedding\n" + table(emb, ["threads", "p50_ms", "p95_ms"]))
 
-    enrich = bench_enrichment(20_000 if args.full else 2_000, classifier)
-    results["enrichment"] = enrich
-    print(
-        "\nenrichment per message (one in five opens a conversation and gets a topic)\n"
-        + table(
-            [enrich],
-            [
-                "messages",
-                "p50_ms",
-                "p95_ms",
-                "p99_ms",
-                "first_p50_ms",
-                "first_p95_ms",
-                "followup_p95_ms",
-                "per_s",
-            ],
+    if "enrichment" in sections:
+        enrich = bench_enrichment(20_000 if args.full else 2_000, classifier)
+        results["enrichment"] = enrich
+        print(
+            "\nenrichment per message (one in five opens a conversation and gets a topic)\n"
+            + table(
+                [enrich],
+                [
+                    "messages",
+                    "p50_ms",
+                    "p95_ms",
+                    "p99_ms",
+                    "first_p50_ms",
+                    "first_p95_ms",
+                    "followup_p95_ms",
+                    "per_s",
+                ],
+            )
         )
-    )
 
-    if not args.skip_banking77:
-        rows = banking77_rows()
+    rows = banking77_rows() if sections & {"training", "banking77"} else []
+    if "training" in sections:
         n = 10_000 if args.full else 2_000
         # train.csv is sorted by category: sample across all of them.
         sample = random.Random(10).sample(rows, min(n, len(rows)))
@@ -226,6 +233,7 @@ def main() -> None:
         }
         print("\ntriage training\n" + table([results["training"]], list(results["training"])))
 
+    if "banking77" in sections:
         train, test = split(rows, 0.2, None if args.full else 2_000)
         with tempfile.TemporaryDirectory() as tmp:
             a = write_csv(Path(tmp) / "a.csv", train)
@@ -242,7 +250,8 @@ def main() -> None:
         }
         print(f"\nbanking77 ({len(train)} train / {len(test)} test, split of train.csv)\n{line}")
 
-    path = write_json("nlp", results)
+    name = "nlp" if sections >= {"embedding", "enrichment", "training", "banking77"} else "nlp-part"
+    path = write_json(name, results)
     print(f"\nwritten: {path.relative_to(ROOT)}")
 
 
