@@ -211,6 +211,15 @@ CONVERSATION_NUMBER_START = env_int("KEFU_CONVERSATION_NUMBER_START", 1001)
 # it only moves new events; connected consoles get the new list with their next hello.
 INBOX_STREAM_SHARDS = env_int("KEFU_INBOX_STREAM_SHARDS", 16)
 
+# --- intelligence (docs/subsystems/nlp.md) ----------------------------------------------------
+# BLAS threads of the sentence encoder; 0 = one per CPU core.
+EMBEDDING_THREADS = env_int("KEFU_EMBEDDING_THREADS", 0)
+# Below this probability the triage classifier says "I don't know" (no topic).
+TRIAGE_MIN_CONFIDENCE = env_int("KEFU_TRIAGE_MIN_CONFIDENCE_PCT", 55) / 100
+# topic=team-slug pairs overriding the suggested team per topic (see nlp.md for the defaults).
+TRIAGE_TEAMS = env_list("KEFU_TRIAGE_TEAMS", [])
+ENRICHMENT_ENABLED = env_bool("KEFU_ENRICHMENT", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +41,12 @@ from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
+from kefu.intelligence.enrichment import Enrichment, enrichment_compute, enrichment_model
+from kefu.intelligence.triage import TopicClassifier
 from kefu.safety.notices import secret_warning
 from kefu.safety.redaction import redact
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_CHARS = 20_000
 MAX_SUBJECT_CHARS = 300
@@ -95,10 +100,19 @@ def _emit_conversation(
     )
 
 
-def _emit_message(conversation: Conversation, state: Any, *, public: bool = True) -> None:
+def _emit_message(
+    conversation: Conversation,
+    state: Any,
+    *,
+    public: bool = True,
+    nlp: dict[str, Any] | None = None,
+) -> None:
+    payload = {"message": state, "conversation": conversation_state(conversation)}
+    if nlp is not None:
+        payload["nlp"] = nlp  # agents' streams only: the public payload is built apart
     event_emit(
         type="message.created",
-        payload={"message": state, "conversation": conversation_state(conversation)},
+        payload=payload,
         streams=_streams(conversation),
         public_streams=_public_streams(conversation) if public else [],
         public_payload={"message": state} if public else None,
@@ -398,10 +412,17 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
         existing = _message_by_source(inbox, inbound.source_id)
         if existing is not None:
             return ReceiveResult(existing, existing.conversation, created=False)
+    classifier = _enrichment_model()
     try:
         with transaction.atomic():
             return _message_receive_locked(
-                inbox, inbound, body, files, subject=subject, redactions=kinds
+                inbox,
+                inbound,
+                body,
+                files,
+                subject=subject,
+                redactions=kinds,
+                classifier=classifier,
             )
     except IntegrityError:
         # Two deliveries of the same message raced; the other one committed first.
@@ -430,6 +451,7 @@ def _message_receive_locked(
     *,
     subject: str,
     redactions: list[str],
+    classifier: TopicClassifier | None = None,
 ) -> ReceiveResult:
     contact = contact_resolve(inbox=inbox, inbound=inbound)
     actor = Actor.of_contact(contact)
@@ -480,6 +502,12 @@ def _message_receive_locked(
             previous_status=previous,
         )
 
+    # --- enrichment: language, sentiment, urgency, topic (kefu/intelligence) ----------------
+    enrichment = _enrich(conversation, body, moment, classifier)
+    metadata = dict(inbound.metadata)
+    if enrichment is not None:
+        metadata["nlp"] = enrichment.message
+
     message = Message.objects.create(
         conversation=conversation,
         inbox=inbox,
@@ -489,7 +517,7 @@ def _message_receive_locked(
         source_id=inbound.source_id or None,
         delivery_status=DeliveryStatus.DELIVERED,
         redactions=redactions,
-        metadata=inbound.metadata,
+        metadata=metadata,
         created_at=moment,
         updated_at=moment,
     )
@@ -499,15 +527,61 @@ def _message_receive_locked(
     if conversation.waiting_since is None:
         conversation.waiting_since = moment
         fields.append("waiting_since")
+    if enrichment is not None:
+        # Sticky language and a first topic; the message.created event below carries them.
+        if enrichment.language != conversation.language:
+            conversation.language = enrichment.language
+            fields.append("language")
+        if enrichment.topic != conversation.topic:
+            conversation.topic = enrichment.topic
+            fields.append("topic")
     Conversation.objects.filter(pk=conversation.pk).update(
         **{f: getattr(conversation, f) for f in fields}, updated_at=moment
     )
-    _emit_message(conversation, message_state(message, attachments=stored))
+    _emit_message(
+        conversation,
+        message_state(message, attachments=stored),
+        nlp=enrichment.message if enrichment is not None else None,
+    )
     if redactions:
         _secret_shared(
             conversation, redactions, language=inbound.language or contact.preferred_language
         )
     return ReceiveResult(message, conversation, created=True)
+
+
+def _enrichment_model() -> TopicClassifier | None:
+    """The triage model, read before any lock is taken (at most one query every few seconds)."""
+    try:
+        return enrichment_model()
+    except Exception:
+        log.exception("triage model unavailable; messages are enriched without a topic")
+        return None
+
+
+def _enrich(
+    conversation: Conversation, body: str, moment: datetime, classifier: TopicClassifier | None
+) -> Enrichment | None:
+    """NLP labels for an inbound message, on the redacted body, under the conversation lock
+    (the sticky language rule reads the language the previous message left).
+
+    No database access happens here, so a failure cannot poison the transaction: it costs
+    the message its labels, never the message.
+    """
+    try:
+        return enrichment_compute(
+            body=body,
+            classifier=classifier,
+            conversation_language=conversation.language,
+            conversation_topic=conversation.topic,
+            conversation_created_at=conversation.created_at,
+            moment=moment,
+        )
+    except Exception:
+        log.exception(
+            "enrichment failed on conversation %s; message stored without it", conversation.pk
+        )
+        return None
 
 
 def _secret_shared(conversation: Conversation, kinds: list[str], *, language: str) -> None:

@@ -132,6 +132,9 @@ class MessageEvent(Payload):
     # The conversation as it is after this message (last activity, waiting since, first
     # response); absent on the customer's stream, which must not see internal state.
     conversation: ConversationState | None = None
+    # Inbound messages: language, sentiment score, anger, urgency, reasons and topic guess
+    # (kefu/intelligence/enrichment.py). Agents' streams only.
+    nlp: dict[str, Any] | None = None
 
 
 class MessageStatusEvent(Payload):

