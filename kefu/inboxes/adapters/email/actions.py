@@ -136,13 +136,15 @@ def _import_parsed(inbox: Inbox, parsed: ParsedEmail) -> ImportOutcome:
 
     keys = thread_keys(parsed, reply_domains=frozenset({config.domain}) if config.domain else None)
     conversation_id = _thread_find(inbox, keys)
-    known = (
-        Identity.objects.filter(inbox=inbox, external_id=sender).exists()
-        or ContactEmail.objects.filter(email=sender).exists()
+    contact_id = (
+        Identity.objects.filter(inbox=inbox, external_id=sender)
+        .values_list("contact_id", flat=True)
+        .first()
     )
+    known = contact_id is not None or ContactEmail.objects.filter(email=sender).exists()
     auth = parsed.authentication
     spoof = known and _auth_failed(parsed)
-    loop = _loop_suspected(inbox, sender)
+    loop = contact_id is not None and _loop_suspected(inbox, contact_id)
     attachments, refused = _attachments(parsed)
     body = parsed.text.strip() or parsed.full_text.strip() or parsed.subject.strip()
     if not body and not attachments:
@@ -198,13 +200,9 @@ def _import_parsed(inbox: Inbox, parsed: ParsedEmail) -> ImportOutcome:
         if not result.created:
             return ImportOutcome("duplicate", message=result.message)
         conversation = result.conversation
-        first = not (
-            Message.objects.filter(conversation=conversation, direction=Direction.INCOMING)
-            .exclude(pk=result.message.pk)
-            .exists()
-        )
-        if first:
-            email_thread_ensure(conversation=conversation)
+        # message_receive opens a new conversation unless it accepted the one we named.
+        if conversation.pk != conversation_id:
+            EmailThread.objects.create(conversation=conversation, reply_token=reply_token_make())
             if (
                 config.acknowledge
                 and config.smtp is not None
@@ -258,12 +256,11 @@ def _auth_failed(parsed: ParsedEmail) -> bool:
     return auth.spf in ("fail", "softfail") and auth.dkim not in ("pass",)
 
 
-def _loop_suspected(inbox: Inbox, sender: str) -> bool:
+def _loop_suspected(inbox: Inbox, contact_id: Any) -> bool:
     recent = Message.objects.filter(
         inbox=inbox,
+        author_contact_id=contact_id,
         direction=Direction.INCOMING,
-        author_contact__identities__inbox=inbox,
-        author_contact__identities__external_id=sender,
         created_at__gte=now() - LOOP_WINDOW,
     ).count()
     return recent >= LOOP_LIMIT
