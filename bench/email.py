@@ -224,6 +224,8 @@ def main() -> None:
                 "failed",
                 "seconds",
                 "msg/s",
+                "cpu s",
+                "msg/cpu-s",
                 "append msg/s",
                 "re-poll s",
             ],

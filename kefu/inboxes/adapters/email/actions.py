@@ -598,6 +598,8 @@ def email_outbox_sweep(*, limit: int = 50) -> int:
             private=False,
             delivery_status=DeliveryStatus.PENDING,
             inbox__channel_type=ChannelType.EMAIL,
+            # Inboxes without an SMTP server keep their replies pending; no need to look.
+            inbox__config__email__has_key="smtp",
         )
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
