@@ -114,7 +114,7 @@ def email_import(
         message_id=(parsed.message_id if parsed else "")[:255],
         sender=(parsed.from_address if parsed else "")[:255],
         subject=(parsed.subject if parsed else "")[:300],
-        reason=reason[:4000],
+        reason=reason.replace("\x00", "")[:4000],
         size=len(raw),
         excerpt=bytes(raw[:FAILURE_EXCERPT_BYTES]),
     )
