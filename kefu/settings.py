@@ -228,3 +228,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("KEFU_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- email channel (docs/subsystems/email.md) -------------------------------------------------
+# How often `kefu serve` / `kefu scheduler` polls email inboxes over IMAP (`kefu email watch`
+# uses IDLE instead), and retries due outgoing mail.
+EMAIL_POLL_SECONDS = env_int("KEFU_EMAIL_POLL_SECONDS", 60)
+EMAIL_OUTBOX_SECONDS = env_int("KEFU_EMAIL_OUTBOX_SECONDS", 15)

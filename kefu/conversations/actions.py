@@ -633,6 +633,7 @@ def message_send(
     body: str,
     attachments: list[InboundAttachment] = (),  # type: ignore[assignment]
     source_id: str | None = None,
+    metadata: dict[str, Any] | None = None,  # channel details, e.g. an email reply's cc/bcc
 ) -> Message:
     """An agent's (or the bot's) reply to the customer."""
     _require(actor, Perm.CONVERSATION_REPLY)
@@ -653,6 +654,7 @@ def message_send(
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
+        metadata=metadata or {},
         created_at=moment,
         updated_at=moment,
     )

@@ -170,6 +170,12 @@ class AttachmentIn(Schema):
 class ReplyIn(Schema):
     body: str = Field("", max_length=20000)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    cc: list[str] = Field(
+        default_factory=list, max_length=20, description="email conversations only"
+    )
+    bcc: list[str] = Field(
+        default_factory=list, max_length=20, description="email conversations only"
+    )
 
 
 def _attachments(items: list[AttachmentIn]) -> list[InboundAttachment]:
@@ -229,8 +235,22 @@ def message_reply(request: HttpRequest, conversation_id: uuid.UUID, payload: Rep
         actor=Actor.of_agent(agent),
         body=payload.body,
         attachments=_attachments(payload.attachments),
+        metadata=_email_copies(conversation, payload),
     )
     return Reply(201, message_state(message))
+
+
+def _email_copies(conversation: Any, payload: ReplyIn) -> dict[str, Any] | None:
+    if not payload.cc and not payload.bcc:
+        return None
+    from kefu.inboxes.adapters.email.actions import email_recipients_clean
+    from kefu.inboxes.models import ChannelType
+
+    if conversation.inbox.channel_type != ChannelType.EMAIL:
+        raise ValidationFailed("cc and bcc are only for email conversations", field="cc")
+    cc = email_recipients_clean(payload.cc, field="cc")
+    bcc = email_recipients_clean(payload.bcc, field="bcc")
+    return {"email": {"cc": cc, "bcc": bcc}}
 
 
 @router.post("/{conversation_id}/notes", response={201: MessageState}, summary="Add a private note")

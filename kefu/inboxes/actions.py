@@ -23,7 +23,13 @@ def inbox_create(
         )
     if not name.strip():
         raise ValidationFailed("inbox name is required", field="name")
-    inbox = Inbox.objects.create(name=name.strip(), channel_type=channel_type, config=config or {})
+    config = dict(config or {})
+    if channel_type == ChannelType.EMAIL and "email" in config:
+        from kefu.inboxes.adapters.email.config import email_config_clean
+
+        # Passwords given at creation are sealed like any later change (never stored in clear).
+        config["email"] = email_config_clean(config["email"])
+    inbox = Inbox.objects.create(name=name.strip(), channel_type=channel_type, config=config)
     if teams:
         inbox.teams.set(teams)
     return inbox

@@ -164,3 +164,92 @@ def _bearer_agent(request: HttpRequest) -> Agent:
 
         raise AuthenticationError()
     return agent
+
+
+# --- email inboxes ---------------------------------------------------------------------------
+
+
+class EmailServerIn(Schema):
+    host: str = Field(..., max_length=253)
+    port: int | None = Field(None, ge=1, le=65535)
+    security: str = Field("ssl", description="ssl (implicit TLS), starttls or plain")
+    username: str = Field("", max_length=255)
+    auth: str = Field("password", description="password, or xoauth2 with an OAuth2 access token")
+    password: str | None = Field(
+        None, description="write-only; omit or leave empty to keep the stored one"
+    )
+    verify_tls: bool = True
+    folders: list[str] | None = Field(None, description="IMAP only; default INBOX")
+    after_import: str | None = Field(None, description="IMAP only: flag (default) or move")
+    move_to: str | None = Field(None, description="IMAP only: the folder for `move`")
+
+
+class EmailConfigIn(Schema):
+    address: str = Field(..., max_length=254, description="the support mailbox's address")
+    from_name: str = Field("", max_length=120)
+    brand: str = Field("", max_length=120)
+    acknowledge: bool = True
+    imap: EmailServerIn | None = None
+    smtp: EmailServerIn | None = None
+
+
+class EmailImportFailureOut(Schema):
+    id: uuid.UUID
+    folder: str
+    uid: int | None
+    message_id: str
+    sender: str
+    subject: str
+    reason: str
+    size: int
+    created_at: datetime
+
+
+def _email_inbox_managed(request: HttpRequest, inbox_id: uuid.UUID) -> Inbox:
+    agent = agent_of(request)
+    if not agent_can(agent, Perm.INBOX_MANAGE):
+        raise PermissionDenied("only admins see and change mail server settings")
+    inbox = access_inbox(agent=agent, inbox_id=inbox_id)
+    if inbox.channel_type != ChannelType.EMAIL:
+        raise NotFound("no such email inbox")
+    return inbox
+
+
+@router.get(
+    "/{inbox_id}/email",
+    response=dict[str, Any],
+    summary="An email inbox's mail server settings (admins; passwords never returned)",
+)
+def email_config_get(request: HttpRequest, inbox_id: uuid.UUID) -> dict[str, Any]:
+    from kefu.inboxes.adapters.email.config import email_config_public
+
+    return email_config_public(_email_inbox_managed(request, inbox_id).config)
+
+
+@router.put(
+    "/{inbox_id}/email",
+    response=dict[str, Any],
+    summary="Set an email inbox's addresses and IMAP/SMTP servers (admins)",
+)
+def email_config_put(
+    request: HttpRequest, inbox_id: uuid.UUID, payload: EmailConfigIn
+) -> dict[str, Any]:
+    from kefu.inboxes.adapters.email.actions import email_inbox_configure
+    from kefu.inboxes.adapters.email.config import email_config_public
+
+    inbox = email_inbox_configure(
+        inbox=_email_inbox_managed(request, inbox_id),
+        data=payload.model_dump(exclude_none=True),
+    )
+    return email_config_public(inbox.config)
+
+
+@router.get(
+    "/{inbox_id}/email/failures",
+    response=list[EmailImportFailureOut],
+    summary="Mail that could not be imported (admins), newest first",
+)
+def email_failures_list(request: HttpRequest, inbox_id: uuid.UUID) -> list[Any]:
+    from kefu.inboxes.adapters.email.selectors import email_failures_open
+
+    return list(email_failures_open(inbox=_email_inbox_managed(request, inbox_id))[:200])

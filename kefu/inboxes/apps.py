@@ -5,3 +5,19 @@ class InboxesConfig(AppConfig):
     name = "kefu.inboxes"
     label = "inboxes"
     verbose_name = "Inboxes"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from kefu.core.events import event_subscribe
+        from kefu.core.schedule import JOBS, Job, job_register
+        from kefu.inboxes.adapters.email.actions import (
+            email_inboxes_poll,
+            email_outbound_on_event,
+            email_outbox_sweep,
+        )
+
+        event_subscribe(email_outbound_on_event)
+        if not any(j.name == "email_poll" for j in JOBS):
+            job_register(Job("email_poll", settings.EMAIL_POLL_SECONDS, email_inboxes_poll))
+            job_register(Job("email_outbox", settings.EMAIL_OUTBOX_SECONDS, email_outbox_sweep))

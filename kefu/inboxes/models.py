@@ -41,3 +41,42 @@ class Inbox(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_channel_type_display()})"
+
+
+# --- email channel ---------------------------------------------------------------------------
+
+
+class EmailThread(BaseModel):
+    """A conversation's email identity: the reply token of its plus address."""
+
+    conversation = models.OneToOneField(
+        "conversations.Conversation", on_delete=models.CASCADE, related_name="email_thread"
+    )
+    # 80 random bits, lower-case base32 (threads.reply_token_make): typed by nobody.
+    reply_token = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.reply_token
+
+
+class EmailImportFailure(BaseModel):
+    """A mail that could not become a message. Shown to admins; the mail stays in its mailbox."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="email_failures")
+    folder = models.CharField(max_length=255, blank=True)  # "" for `kefu email receive`
+    uid = models.BigIntegerField(null=True, blank=True)  # IMAP UID within the folder
+    message_id = models.CharField(max_length=255, blank=True)
+    sender = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    reason = models.TextField()
+    size = models.PositiveBigIntegerField(default=0)
+    # The first bytes of the original, so an admin can see what arrived without the mailbox.
+    excerpt = models.BinaryField(max_length=65536, blank=True, default=b"")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["inbox", "resolved_at"], name="email_failure_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.inbox.name}: {self.reason[:60]}"

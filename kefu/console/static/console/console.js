@@ -730,6 +730,14 @@ function addFiles(list) {
   }
 }
 
+// Email conversations: the reply box's Cc and Bcc fields, comma-separated addresses.
+function emailCopies() {
+  const split = (input) => (input?.value || "").split(",").map((a) => a.trim()).filter(Boolean);
+  const cc = split($("#composer-cc"));
+  const bcc = split($("#composer-bcc"));
+  return cc.length || bcc.length ? { cc, bcc } : {};
+}
+
 async function send() {
   const composer = $("#composer");
   const cid = openId();
@@ -749,6 +757,7 @@ async function send() {
       body: JSON.stringify({
         body: text,
         attachments: files.map((f) => ({ filename: f.name, content_base64: f.content_base64 })),
+        ...(mode === "note" ? {} : emailCopies()),
       }),
     });
     if (!res.ok) {
@@ -758,6 +767,7 @@ async function send() {
     const message = await res.json();
     if (openId() === cid) {
       body.value = "";
+      for (const input of [$("#composer-cc"), $("#composer-bcc")]) if (input) input.value = "";
       files.length = 0;
       renderFiles();
       autosize(body);
