@@ -226,7 +226,7 @@ def _clock_start(
 
 def _live(conversation: Conversation, kinds: list[str] | None = None) -> list[SlaClock]:
     qs = (
-        SlaClock.objects.select_for_update()
+        SlaClock.objects.select_for_update(of=("self",))
         .select_related("policy__calendar")
         .filter(conversation=conversation, state__in=[ClockState.RUNNING, ClockState.PAUSED])
     )
