@@ -257,3 +257,27 @@ def queues_of(agent: Agent) -> QuerySet[Queue]:
     if agent_can(agent, Perm.CONVERSATION_VIEW_ALL):
         return qs
     return qs.filter(team__members=agent)
+
+
+def routing_for_list(conversations: list[tuple[Any, str]]) -> dict[Any, dict[str, Any]]:
+    """Score and explanation for list rows, in one query. Takes (conversation id, topic) pairs."""
+    topics = dict(conversations)
+    if not topics:
+        return {}
+    moment = now()
+    per_hour = weights()["per_waiting_hour"]
+    out = {}
+    for r in ConversationRouting.objects.filter(conversation_id__in=list(topics)):
+        hours = (
+            max(0.0, (moment - r.waiting_since).total_seconds() / 3600) if r.waiting_since else 0.0
+        )
+        out[r.conversation_id] = {
+            "score": round(r.base_score + per_hour * hours),
+            "explanation": priority_explain(
+                r.reasons,
+                topic=topics[r.conversation_id],
+                waiting_since=r.waiting_since,
+                moment=moment,
+            ),
+        }
+    return out
