@@ -11,6 +11,8 @@ SQLite serializes writers (IMMEDIATE transactions), which gives the same guarant
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -218,12 +220,17 @@ class RouteResult:
     assignee: Agent | None
     queue: Queue | None
     note: str
+    # Time to decide (lock the conversation, choose the agent, take its slot), before the
+    # assignment is written and its events emitted; bench/routing.py reports it.
+    decided_in_ms: float = 0.0
 
 
 def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | None:
     qs = (
         Conversation.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("inbox", "contact", "assignee")
+        .select_related(
+            "inbox", "contact", "assignee", "routing__queue__team", "routing__queue__fallback__team"
+        )
         .filter(pk=conversation_id, status=Status.OPEN)
     )
     if not reassign:
@@ -231,11 +238,12 @@ def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | Non
     return qs.first()
 
 
-def _take_slot(candidate_profile: RoutingProfile, kind: str) -> RoutingProfile | None:
+def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
     """Lock the agent's profile (skipping one another worker holds) and recheck capacity."""
     profile = (
-        RoutingProfile.objects.select_for_update(skip_locked=True)
-        .filter(pk=candidate_profile.pk)
+        RoutingProfile.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("agent")
+        .filter(pk=profile_id)
         .first()
     )
     if profile is None:
@@ -258,12 +266,16 @@ def conversation_route(
     Returns None when another worker holds the conversation or it no longer waits. A result
     with assignee None means nobody could take it: it stays in its queue with the reason.
     """
+    started = time.perf_counter()
     with transaction.atomic():
         c = _lock_waiting(conversation.pk, reassign=reassign)
         if c is None:
             return None
         moment = moment or now()
-        r, _ = ConversationRouting.objects.get_or_create(conversation=c)
+        try:
+            r = c.routing  # joined by _lock_waiting
+        except ConversationRouting.DoesNotExist:
+            r = ConversationRouting.objects.create(conversation=c)
         queue = r.queue or queue_for(topic=c.topic, language=c.language)
         kind = channel_kind(c.inbox.channel_type)
         exclude = set(exclude) | ({c.assignee_id} if reassign and c.assignee_id else set())
@@ -274,7 +286,7 @@ def conversation_route(
             # In a fallback queue the agent must speak that queue's language, not the customer's.
             langs = None if q == queue or q is None else list(q.languages)
             for cand in routing_candidates(c, q, exclude=exclude, moment=moment, languages=langs):
-                profile = _take_slot(cand.profile, kind)
+                profile = _take_slot(cand.profile_id, kind)
                 if profile is None:
                     continue
                 note = ""
@@ -283,7 +295,9 @@ def conversation_route(
                         f"No agent available in {queue.name if queue else 'its queue'}; "
                         f"fell back to {q.name}"
                     )
-                return _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
+                decided = (time.perf_counter() - started) * 1000
+                res = _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
+                return dataclasses.replace(res, decided_in_ms=decided)
             if q is None or q.fallback_id is None or q.fallback in tried:
                 break
             q = q.fallback
@@ -291,7 +305,7 @@ def conversation_route(
         if r.note != note or r.queue_id != (queue.pk if queue else None):
             r.note, r.queue = note, queue
             r.save(update_fields=r.touch_fields("note", "queue"))
-        return RouteResult(c, None, queue, note)
+        return RouteResult(c, None, queue, note, (time.perf_counter() - started) * 1000)
 
 
 def _assign(

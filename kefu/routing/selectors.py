@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 
-from kefu.accounts.models import Agent, Presence
+from kefu.accounts.models import Agent, Presence, Team
 from kefu.accounts.permissions import Perm, agent_can
 from kefu.conversations.models import Conversation, Status
 from kefu.core.clock import now
@@ -68,7 +68,9 @@ def queue_for(*, topic: str, language: str, tier: str | None = None) -> Queue | 
 
 @dataclass(frozen=True)
 class Candidate:
-    profile: RoutingProfile
+    profile_id: Any
+    agent_id: Any
+    last_assigned_at: datetime | None
     load: int
     capacity: int
 
@@ -81,11 +83,25 @@ def agent_available(profile: RoutingProfile, moment: datetime) -> bool:
     agent = profile.agent
     if not agent.is_active or agent.presence != Presence.ONLINE or not profile.auto_assign:
         return False
-    if profile.shift is not None:
-        from kefu.sla.calendars import hours_of, is_open
+    return on_shift(profile.shift_id, moment)
 
-        return is_open(hours_of(profile.shift), moment)
-    return True
+
+def on_shift(shift_id: Any, moment: datetime) -> bool:
+    """True without a shift calendar; otherwise whether the calendar is open at `moment`."""
+    if shift_id is None:
+        return True
+    from kefu.sla.calendars import hours_of, is_open
+    from kefu.sla.models import Calendar
+
+    calendar = _SHIFTS.get(shift_id)
+    if calendar is None or (moment - calendar[1]).total_seconds() > 60:
+        # Calendars change rarely; re-read each one at most once a minute per process.
+        calendar = (Calendar.objects.filter(pk=shift_id).first(), moment)
+        _SHIFTS[shift_id] = calendar
+    return calendar[0] is None or is_open(hours_of(calendar[0]), moment)
+
+
+_SHIFTS: dict[Any, tuple[Any, datetime]] = {}
 
 
 def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
@@ -97,6 +113,7 @@ def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
         )
         .values("assignee_id")
         .annotate(n=Count("id"))
+        .order_by()
     )
     return {r["assignee_id"]: r["n"] for r in rows}
 
@@ -125,35 +142,47 @@ def routing_candidates(
     longest. Only agents in the queue's team and a team of the inbox, with the right skill
     (generalists have none) and language, online and on shift, with spare capacity.
     `languages` replaces the conversation's language (a fallback queue's languages; [] = any).
+    Two queries: the profiles (plain tuples, no model instances: this is the hot path) and
+    the loads of those who qualify.
     """
     moment = moment or now()
     slug = topic_slug(conversation.topic)
-    profiles = RoutingProfile.objects.select_related("agent", "shift").filter(
-        agent__is_active=True, agent__presence=Presence.ONLINE, auto_assign=True
+    # Membership as IN (subquery), not joins: no DISTINCT over every online agent's row.
+    members = Team.members.through.objects
+    profiles = RoutingProfile.objects.filter(
+        agent__is_active=True,
+        agent__presence=Presence.ONLINE,
+        auto_assign=True,
+        agent_id__in=members.filter(team__inboxes=conversation.inbox_id).values("agent_id"),
     )
     if queue is not None:
-        profiles = profiles.filter(agent__teams=queue.team_id, tier=queue.tier)
-    profiles = profiles.filter(agent__teams__inboxes=conversation.inbox_id).distinct()
+        profiles = profiles.filter(
+            tier=queue.tier,
+            agent_id__in=members.filter(team_id=queue.team_id).values("agent_id"),
+        )
     kind = channel_kind(conversation.inbox.channel_type)
     eligible = []
-    for p in profiles:
-        if p.agent_id in exclude:
+    for pk, agent_id, skills, capacity, last, shift_id, spoken in profiles.values_list(
+        "pk", "agent_id", "skills", "capacity", "last_assigned_at", "shift_id", "agent__languages"
+    ):
+        if agent_id in exclude:
             continue
-        if slug and p.skills and slug not in p.skills:
+        if slug and skills and slug not in skills:
             continue
         if languages is None:
-            if not language_matches(p.agent.languages, conversation.language):
+            if not language_matches(spoken, conversation.language):
                 continue
-        elif languages and not any(language_matches(p.agent.languages, x) for x in languages):
+        elif languages and not any(language_matches(spoken, x) for x in languages):
             continue
-        if not agent_available(p, moment):
+        if not on_shift(shift_id, moment):
             continue
-        eligible.append(p)
-    loads = agent_loads([p.agent_id for p in eligible], kind)
-    out = [Candidate(p, loads.get(p.agent_id, 0), capacity_of(p, kind)) for p in eligible]
+        cap = int((capacity or {}).get(kind, DEFAULT_CAPACITY[kind]))
+        eligible.append((pk, agent_id, last, cap))
+    loads = agent_loads([e[1] for e in eligible], kind) if eligible else {}
+    out = [Candidate(pk, aid, last, loads.get(aid, 0), cap) for pk, aid, last, cap in eligible]
     out = [c for c in out if c.spare > 0]
     epoch = datetime.min.replace(tzinfo=moment.tzinfo)
-    out.sort(key=lambda c: (-c.spare, c.profile.last_assigned_at or epoch, str(c.profile.pk)))
+    out.sort(key=lambda c: (-c.spare, c.last_assigned_at or epoch, str(c.profile_id)))
     return out
 
 
