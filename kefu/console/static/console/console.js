@@ -526,6 +526,10 @@ function onEvent(msg) {
     scheduleRow(cid);
     scheduleCounts();
     if (cid === openId()) refreshHeader();
+  } else if (msg.event.startsWith("sla.")) {
+    // An SLA clock warned or breached: the row and header show clocks (kefu/sla).
+    scheduleRow(cid);
+    if (cid === openId()) refreshHeader();
   } else if (["message.delivered", "message.read", "message.failed"].includes(msg.event)) {
     setDelivery(p.message_id, p.delivery_status);
   }
