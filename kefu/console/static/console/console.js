@@ -86,6 +86,11 @@ function refreshTimes(root = document) {
       el.textContent = span(seconds);
     }
   }
+  for (const el of $$("[data-sla-due]", root)) {
+    // Running SLA clocks tick here; the sla.warned/sla.breached events re-render the badge.
+    const left = (Date.parse(el.dataset.slaDue) - now) / 1000;
+    if (!Number.isNaN(left)) el.textContent = span(Math.abs(left));
+  }
   for (const el of $$(".local-time[data-tz]", root)) {
     try {
       el.textContent = new Intl.DateTimeFormat(boot.lang, {
