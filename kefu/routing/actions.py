@@ -32,10 +32,10 @@ from kefu.routing.models import ConversationRouting, Queue, RoutingProfile, Tier
 from kefu.routing.priority import TOPICS, PriorityInput, priority_score
 from kefu.routing.selectors import (
     DEFAULT_CAPACITY,
-    agent_available,
     agent_load,
     capacity_of,
     channel_kind,
+    on_shift,
     queue_for,
     routing_candidates,
 )
@@ -459,8 +459,10 @@ def routing_sweep(*, moment: datetime | None = None, limit: int = 200) -> dict[s
         if profile is None:
             continue  # routing does not manage this agent's work
         reason = ""
-        if not agent_available(profile, moment) and profile.auto_assign:
-            reason = f"{agent.display_name} is {agent.presence if agent.presence != 'online' else 'off shift'}"
+        present = agent.is_active and agent.presence == "online"
+        if not present or not on_shift(profile.shift_id, moment):
+            state = agent.presence if present or agent.is_active else "deactivated"
+            reason = f"{agent.display_name} is {state if not present else 'off shift'}"
         elif (
             r.assigned_at < timeout
             and r.conversation.waiting_since is not None
