@@ -152,5 +152,11 @@ def _mount() -> None:
 
     api.add_router("/widget", widget_router)
 
+    from kefu.routing.api import router as routing_router
+    from kefu.sla.api import router as sla_router
+
+    api.add_router("/routing", routing_router)
+    api.add_router("/sla", sla_router)
+
 
 _mount()

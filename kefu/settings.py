@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import sys
 from pathlib import Path
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "kefu.widget",
     "kefu.console",
     "kefu.intelligence",
+    "kefu.routing",
+    "kefu.sla",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +213,13 @@ CONVERSATION_NUMBER_START = env_int("KEFU_CONVERSATION_NUMBER_START", 1001)
 # Consoles follow each inbox as this many streams (see kefu/conversations/streams.py). Changing
 # it only moves new events; connected consoles get the new list with their next hello.
 INBOX_STREAM_SHARDS = env_int("KEFU_INBOX_STREAM_SHARDS", 16)
+# Routing and SLAs (docs/subsystems/routing.md, sla.md). Automatic routing reacts to events and
+# runs a sweep; the test suite turns it on only where it tests it, so other tests see the demo
+# world as built.
+ROUTING_AUTO = env_bool("KEFU_ROUTING_AUTO", not TESTING)
+ROUTING_ANSWER_SECONDS = env_int("KEFU_ROUTING_ANSWER_SECONDS", 300)
+ROUTING_DEFAULT_HANDLE_SECONDS = env_int("KEFU_ROUTING_DEFAULT_HANDLE_SECONDS", 600)
+PRIORITY_WEIGHTS = json.loads(env_str("KEFU_PRIORITY_WEIGHTS") or "{}")
 
 # --- intelligence (docs/subsystems/nlp.md) ----------------------------------------------------
 # BLAS threads of the sentence encoder; 0 = one per CPU core.

@@ -32,6 +32,7 @@ from kefu.conversations.status import TRANSITIONS
 from kefu.core.events import ConversationState
 from kefu.inboxes.models import ChannelType, Inbox
 from kefu.inboxes.selectors import inboxes_visible_to
+from kefu.routing.selectors import routing_for_list
 
 PAGE_SIZE = 50
 # Far enough that every real waiting_since sorts before it: "oldest waiting" puts conversations
@@ -163,6 +164,7 @@ class Row:
     preview_private: bool = False
     unread: int = 0
     sort_key: str = ""
+    routing: dict[str, Any] | None = None  # priority score and why (kefu.routing)
 
 
 def _stamp(moment: datetime) -> str:
@@ -224,12 +226,14 @@ def rows_of(agent: Agent, qs: QuerySet[Conversation], sort: str) -> list[Row]:
     ids = [s.id for s in states]
     extras = conversation_list_extras(ids) if ids else {}
     unread = unread_counts(agent, ids) if ids else {}
+    routing = routing_for_list([(s.id, s.topic) for s in states])
     return [
         Row(
             state=s,
             **extras.get(s.id, {}),
             unread=unread.get(s.id, 0),
             sort_key=_sort_key(s, sort),
+            routing=routing.get(s.id),
         )
         for s in states
     ]

@@ -53,6 +53,8 @@ from kefu.conversations.selectors import (
 from kefu.core.actors import Actor
 from kefu.core.errors import KefuError, NotFound, ValidationFailed
 from kefu.realtime.selectors import console_streams, stream_latest
+from kefu.routing.selectors import routing_of, routing_state
+from kefu.sla.selectors import clocks_of
 
 LOGIN_URL = "/login/"
 # A conversation's thread is rendered whole up to this; longer ones start at the latest part.
@@ -219,6 +221,8 @@ def _header_context(agent: Agent, conversation: Conversation) -> dict[str, Any]:
     return {
         "conversation": conversation,
         "state": conversation_state(conversation),
+        "routing": routing_state(routing_of(conversation), conversation),
+        "clocks": clocks_of(conversation),
         "status_choices": sel.status_choices(conversation.status),
         "status_labels": sel.STATUS_LABELS,
         "priorities": list(sel.PRIORITY_LABELS.items()),

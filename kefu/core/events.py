@@ -195,6 +195,28 @@ class ArticleRatedEvent(Payload):
     unhelpful_count: int
 
 
+class SlaClockState(Payload):
+    id: UUID
+    kind: Literal["first_response", "next_response", "resolution"]
+    policy: str
+    state: str
+    target_seconds: int
+    elapsed_seconds: float
+    remaining_seconds: float
+    due_at: datetime | None
+    warned_at: datetime | None
+    breached_at: datetime | None
+    stopped_at: datetime | None
+
+
+class SlaEvent(Payload):
+    conversation_id: UUID
+    number: int
+    clock: SlaClockState
+    assignee_id: UUID | None
+    team_id: UUID | None
+
+
 # --- registry --------------------------------------------------------------------------------
 
 
@@ -262,6 +284,10 @@ event_type_register("article.published", ArticleEvent, "An article translation (
 event_type_register("article.unpublished", ArticleEvent, "An article translation was taken off the help center.")
 event_type_register("article.updated", ArticleEvent, "An article's category, visibility, order, applies-to or related articles changed.")
 event_type_register("article.rated", ArticleRatedEvent, "A reader answered 'Was this helpful?' on an article.")
+
+event_type_register("sla.warned", SlaEvent, "An SLA clock used its warning share of the target.")
+event_type_register("sla.breached", SlaEvent, "An SLA clock reached its target without being met.")
+event_type_register("sla.escalated", SlaEvent, "A supervisor is told of an SLA warning or breach.")
 
 
 # --- emitting --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from kefu.core.clock import now
 from kefu.inboxes.actions import inbox_create
 from kefu.inboxes.adapters.base import InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
+from kefu.routing.demo import routing_demo_seed
 
 DEMO_PASSWORD = "lumen-demo-2026"  # noqa: S105 - printed by `kefu demo`; a demo, not a deployment
 BRAND = "Lumen Exchange"
@@ -167,6 +168,7 @@ def _build() -> DemoWorld:
             preferred_language=lang,
         )
     _conversations(w)
+    routing_demo_seed(w)
     return w
 
 

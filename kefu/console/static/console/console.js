@@ -86,6 +86,11 @@ function refreshTimes(root = document) {
       el.textContent = span(seconds);
     }
   }
+  for (const el of $$("[data-sla-due]", root)) {
+    // Running SLA clocks tick here; the sla.warned/sla.breached events re-render the badge.
+    const left = (Date.parse(el.dataset.slaDue) - now) / 1000;
+    if (!Number.isNaN(left)) el.textContent = span(Math.abs(left));
+  }
   for (const el of $$(".local-time[data-tz]", root)) {
     try {
       el.textContent = new Intl.DateTimeFormat(boot.lang, {
@@ -525,6 +530,10 @@ function onEvent(msg) {
   } else if (msg.event.startsWith("conversation.")) {
     scheduleRow(cid);
     scheduleCounts();
+    if (cid === openId()) refreshHeader();
+  } else if (msg.event.startsWith("sla.")) {
+    // An SLA clock warned or breached: the row and header show clocks (kefu/sla).
+    scheduleRow(cid);
     if (cid === openId()) refreshHeader();
   } else if (["message.delivered", "message.read", "message.failed"].includes(msg.event)) {
     setDelivery(p.message_id, p.delivery_status);

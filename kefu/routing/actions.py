@@ -1,0 +1,490 @@
+"""Every write of routing: profiles, queues, priority, assignment, escalation.
+
+Assignment under concurrency (PostgreSQL): the conversation is taken with
+`SELECT ... FOR UPDATE SKIP LOCKED` (a conversation another worker is routing is skipped, never
+assigned twice), then the chosen agent's RoutingProfile row with `FOR UPDATE SKIP LOCKED`; the
+agent's load is recounted under that lock, so two workers can never both fill an agent's last
+slot. Every automatic assignment goes through the profile lock; manual and supervisor
+assignment (kefu.conversations.actions.conversation_assign) may go over capacity on purpose.
+SQLite serializes writers (IMMEDIATE transactions), which gives the same guarantees.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import slugify
+
+from kefu.accounts.models import Agent, Team
+from kefu.accounts.permissions import Perm, agent_can
+from kefu.conversations import actions as conv
+from kefu.conversations.models import Conversation, Direction, Message, Status
+from kefu.core.actors import Actor, ActorKind
+from kefu.core.clock import now
+from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from kefu.routing.models import ConversationRouting, Queue, RoutingProfile, Tier
+from kefu.routing.priority import TOPICS, PriorityInput, priority_score
+from kefu.routing.selectors import (
+    DEFAULT_CAPACITY,
+    agent_load,
+    capacity_of,
+    channel_kind,
+    on_shift,
+    queue_for,
+    routing_candidates,
+)
+
+ROUTER = Actor.system("routing")
+
+
+def _require(actor: Actor, perm: Perm) -> None:
+    if actor.kind == ActorKind.AGENT:
+        assert actor.agent is not None
+        if not agent_can(actor.agent, perm):
+            raise PermissionDenied(f"your role ({actor.agent.role}) may not do this")
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def _check_skills(skills: list[str]) -> list[str]:
+    if not isinstance(skills, list) or any(s not in TOPICS for s in skills):
+        raise ValidationFailed(f"skills are topics: {', '.join(TOPICS)}", field="skills")
+    return sorted(set(skills))
+
+
+def _check_capacity(capacity: dict[str, Any]) -> dict[str, int]:
+    if not isinstance(capacity, dict) or set(capacity) - set(DEFAULT_CAPACITY):
+        raise ValidationFailed("capacity keys are chat and ticket", field="capacity")
+    out = {}
+    for k, v in capacity.items():
+        if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 500:
+            raise ValidationFailed(f"capacity {k} must be an integer 0–500", field="capacity")
+        out[k] = v
+    return out
+
+
+@transaction.atomic
+def routing_profile_set(
+    *,
+    agent: Agent,
+    actor: Actor,
+    skills: list[str] | None = None,
+    capacity: dict[str, int] | None = None,
+    tier: str | None = None,
+    shift: Any = ...,
+    auto_assign: bool | None = None,
+) -> RoutingProfile:
+    """Create or change an agent's routing profile. None / `...` leaves a field as it is."""
+    if actor.kind == ActorKind.AGENT and actor.agent != agent:
+        _require(actor, Perm.AGENT_MANAGE)
+    if tier is not None and tier not in Tier.values:
+        raise ValidationFailed(f"tier must be one of {', '.join(Tier.values)}", field="tier")
+    profile, _ = RoutingProfile.objects.select_for_update().get_or_create(agent=agent)
+    fields = []
+    if skills is not None:
+        profile.skills = _check_skills(skills)
+        fields.append("skills")
+    if capacity is not None:
+        profile.capacity = {**profile.capacity, **_check_capacity(capacity)}
+        fields.append("capacity")
+    if tier is not None:
+        profile.tier = tier
+        fields.append("tier")
+    if shift is not ...:
+        profile.shift = shift
+        fields.append("shift")
+    if auto_assign is not None:
+        profile.auto_assign = bool(auto_assign)
+        fields.append("auto_assign")
+    if fields:
+        profile.save(update_fields=profile.touch_fields(*fields))
+    return profile
+
+
+@transaction.atomic
+def queue_create(
+    *,
+    name: str,
+    team: Team,
+    actor: Actor,
+    tier: str = Tier.L1,
+    topics: list[str] | None = None,
+    languages: list[str] | None = None,
+    position: int = 100,
+    fallback: Queue | None = None,
+) -> Queue:
+    _require(actor, Perm.TEAM_MANAGE)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("a queue needs a name", field="name")
+    if tier not in Tier.values:
+        raise ValidationFailed(f"tier must be one of {', '.join(Tier.values)}", field="tier")
+    if Queue.objects.filter(name=name).exists():
+        raise Conflict(f"a queue named {name!r} exists", field="name")
+    if not isinstance(languages or [], list) or any(
+        not isinstance(lang, str) or not lang or len(lang) > 16 for lang in languages or []
+    ):
+        raise ValidationFailed("languages are BCP 47 codes", field="languages")
+    return Queue.objects.create(
+        name=name,
+        slug=slugify(name)[:80] or "queue",
+        team=team,
+        tier=tier,
+        topics=_check_skills(topics or []),
+        languages=languages or [],
+        position=position,
+        fallback=fallback,
+    )
+
+
+# --- priority ------------------------------------------------------------------------------
+
+
+def _signals(conversation: Conversation) -> dict[str, Any]:
+    """NLP signals from the latest incoming message's metadata, when the triage put any there."""
+    meta = (
+        Message.objects.filter(conversation=conversation, direction=Direction.INCOMING)
+        .order_by("-created_at")
+        .values_list("metadata", flat=True)
+        .first()
+    ) or {}
+    nlp = meta.get("nlp") if isinstance(meta.get("nlp"), dict) else meta
+    out: dict[str, Any] = {}
+    for key in ("anger", "sentiment"):
+        v = nlp.get(key)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            out[key] = float(v)
+    if isinstance(nlp.get("topic"), str):
+        out["topic"] = nlp["topic"]
+    out["stolen_funds"] = bool(nlp.get("stolen_funds"))
+    return out
+
+
+def priority_input_of(conversation: Conversation) -> PriorityInput:
+    s = _signals(conversation)
+    return PriorityInput(
+        topic=conversation.topic or s.get("topic", ""),
+        vip_tier=conversation.contact.vip_tier,
+        kyc_level=conversation.contact.kyc_level,
+        anger=s.get("anger"),
+        sentiment=s.get("sentiment"),
+        stolen_funds=s["stolen_funds"],
+        channel=conversation.inbox.channel_type,
+        manual_priority=conversation.priority,
+        waiting_since=conversation.waiting_since,
+    )
+
+
+def _is_waiting(conversation: Conversation) -> bool:
+    return conversation.status == Status.OPEN and conversation.assignee_id is None
+
+
+@transaction.atomic
+def conversation_prioritize(*, conversation: Conversation) -> ConversationRouting:
+    """Recompute the score, the queue and the waiting flag from the conversation as it is now."""
+    conversation = (
+        Conversation.objects.select_related("contact", "inbox").filter(pk=conversation.pk).get()
+    )
+    r, _ = ConversationRouting.objects.select_for_update().get_or_create(conversation=conversation)
+    score = priority_score(priority_input_of(conversation))
+    since = conversation.waiting_since or conversation.created_at
+    r.base_score = score.base
+    r.reasons = score.reasons
+    r.urgency_key = score.base - score.per_hour * since.timestamp() / 3600
+    r.waiting_since = conversation.waiting_since
+    r.waiting = _is_waiting(conversation)
+    if not r.escalated:
+        found = queue_for(topic=conversation.topic, language=conversation.language)
+        if found is not None:
+            r.queue, r.tier = found, found.tier
+    if conversation.assignee_id != r.assigned_to:
+        r.assigned_to = conversation.assignee_id
+        r.assigned_at = now() if conversation.assignee_id else None
+    r.save()
+    return r
+
+
+# --- assignment ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    conversation: Conversation
+    assignee: Agent | None
+    queue: Queue | None
+    note: str
+    # Time to decide (lock the conversation, choose the agent, take its slot), before the
+    # assignment is written and its events emitted; bench/routing.py reports it.
+    decided_in_ms: float = 0.0
+
+
+def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | None:
+    qs = (
+        Conversation.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related(
+            "inbox", "contact", "assignee", "routing__queue__team", "routing__queue__fallback__team"
+        )
+        .filter(pk=conversation_id, status=Status.OPEN)
+    )
+    if not reassign:
+        qs = qs.filter(assignee__isnull=True)
+    return qs.first()
+
+
+def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
+    """Lock the agent's profile (skipping one another worker holds) and recheck capacity."""
+    profile = (
+        RoutingProfile.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("agent")
+        .filter(pk=profile_id)
+        .first()
+    )
+    if profile is None:
+        return None
+    if agent_load(profile.agent_id, kind) >= capacity_of(profile, kind):
+        return None
+    return profile
+
+
+def conversation_route(
+    *,
+    conversation: Conversation,
+    reassign: bool = False,
+    exclude: set[Any] = frozenset(),  # type: ignore[assignment]
+    reason: str = "",
+    moment: datetime | None = None,
+) -> RouteResult | None:
+    """Assign a waiting conversation to the best available agent, trying fallback queues.
+
+    Returns None when another worker holds the conversation or it no longer waits. A result
+    with assignee None means nobody could take it: it stays in its queue with the reason.
+    """
+    started = time.perf_counter()
+    with transaction.atomic():
+        c = _lock_waiting(conversation.pk, reassign=reassign)
+        if c is None:
+            return None
+        moment = moment or now()
+        try:
+            r = c.routing  # joined by _lock_waiting
+        except ConversationRouting.DoesNotExist:
+            r = ConversationRouting.objects.create(conversation=c)
+        queue = r.queue or queue_for(topic=c.topic, language=c.language)
+        kind = channel_kind(c.inbox.channel_type)
+        exclude = set(exclude) | ({c.assignee_id} if reassign and c.assignee_id else set())
+        tried: list[Queue | None] = []
+        q: Queue | None = queue
+        while True:
+            tried.append(q)
+            # In a fallback queue the agent must speak that queue's language, not the customer's.
+            langs = None if q == queue or q is None else list(q.languages)
+            for cand in routing_candidates(c, q, exclude=exclude, moment=moment, languages=langs):
+                profile = _take_slot(cand.profile_id, kind)
+                if profile is None:
+                    continue
+                note = ""
+                if q != queue and q is not None:
+                    note = (
+                        f"No agent available in {queue.name if queue else 'its queue'}; "
+                        f"fell back to {q.name}"
+                    )
+                decided = (time.perf_counter() - started) * 1000
+                res = _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
+                return dataclasses.replace(res, decided_in_ms=decided)
+            if q is None or q.fallback_id is None or q.fallback in tried:
+                break
+            q = q.fallback
+        note = f"Waiting in {queue.name}: no agent available" if queue else "No queue matches"
+        if r.note != note or r.queue_id != (queue.pk if queue else None):
+            r.note, r.queue = note, queue
+            r.save(update_fields=r.touch_fields("note", "queue"))
+        return RouteResult(c, None, queue, note, (time.perf_counter() - started) * 1000)
+
+
+def _assign(
+    c: Conversation,
+    r: ConversationRouting,
+    profile: RoutingProfile,
+    queue: Queue | None,
+    *,
+    note: str,
+    reason: str,
+    moment: datetime,
+) -> RouteResult:
+    previous = c.assignee
+    team = queue.team if queue is not None else ...
+    c = conv.conversation_assign(conversation=c, actor=ROUTER, assignee=profile.agent, team=team)
+    profile.last_assigned_at = moment
+    profile.save(update_fields=profile.touch_fields("last_assigned_at"))
+    r.assigned_at, r.assigned_to = moment, profile.agent_id
+    r.assignments += 1
+    r.waiting = False
+    r.queue = queue
+    r.note = note
+    r.save(
+        update_fields=r.touch_fields(
+            "assigned_at", "assigned_to", "assignments", "waiting", "queue", "note"
+        )
+    )
+    why = " — ".join(
+        p
+        for p in (
+            reason,
+            note,
+            f"was {previous.display_name}" if previous and previous != profile.agent else "",
+        )
+        if p
+    )
+    if why:
+        conv.note_add(conversation=c, actor=ROUTER, body=f"Routing: {why}")
+    return RouteResult(c, profile.agent, queue, note)
+
+
+@transaction.atomic
+def queue_pick(*, agent: Agent, queue: Queue) -> Conversation:
+    """An agent takes the most urgent waiting conversation of a queue (manual pick)."""
+    _require(Actor.of_agent(agent), Perm.CONVERSATION_ASSIGN_SELF)
+    ids = list(
+        ConversationRouting.objects.filter(queue=queue, waiting=True)
+        .order_by("-urgency_key", "conversation_id")
+        .values_list("conversation_id", flat=True)[:50]
+    )
+    for cid in ids:
+        c = _lock_waiting(cid, reassign=False)
+        if c is None:
+            continue
+        profile = RoutingProfile.objects.select_for_update().filter(agent=agent).first()
+        kind = channel_kind(c.inbox.channel_type)
+        if profile is not None and agent_load(agent.pk, kind) >= capacity_of(profile, kind):
+            raise Conflict(
+                f"you are at your {kind} capacity ({capacity_of(profile, kind)})",
+                code="over_capacity",
+            )
+        c = conv.conversation_assign(
+            conversation=c, actor=Actor.of_agent(agent), assignee=agent, team=queue.team
+        )
+        moment = now()
+        ConversationRouting.objects.filter(conversation=c).update(
+            assigned_at=moment, assigned_to=agent.pk, waiting=False, note="", updated_at=moment
+        )
+        if profile is not None:
+            profile.last_assigned_at = moment
+            profile.save(update_fields=profile.touch_fields("last_assigned_at"))
+        return c
+    raise Conflict(f"nothing is waiting in {queue.name}", code="queue_empty")
+
+
+ESCALATION_TIERS = [Tier.L1, Tier.L2, Tier.DEPARTMENT]
+
+
+@transaction.atomic
+def conversation_escalate(
+    *,
+    conversation: Conversation,
+    actor: Actor,
+    note: str,
+    queue: Queue | None = None,
+) -> RouteResult | None:
+    """Transfer to the next tier (L1 → L2 → department) or to a named queue, with a note.
+
+    The note is kept on the conversation as a private note for whoever takes it next.
+    """
+    _require(actor, Perm.CONVERSATION_ASSIGN_OTHERS)
+    note = (note or "").strip()
+    if not note:
+        raise ValidationFailed("an escalation needs a transfer note", field="note")
+    c = conv.conversation_lock(conversation)
+    if c.status in (Status.RESOLVED, Status.CLOSED):
+        raise Conflict(f"#{c.number} is {c.status}")
+    r, _ = ConversationRouting.objects.select_for_update().get_or_create(conversation=c)
+    if queue is None:
+        i = ESCALATION_TIERS.index(Tier(r.tier))
+        if i + 1 >= len(ESCALATION_TIERS):
+            raise Conflict("already at the department tier: name the department's queue")
+        tier = ESCALATION_TIERS[i + 1]
+        queue = queue_for(topic=c.topic, language=c.language, tier=tier)
+        if queue is None:
+            raise Conflict(f"no {tier} queue matches this conversation", code="no_queue")
+    r.tier, r.queue, r.escalated = queue.tier, queue, True
+    r.note = f"Escalated to {queue.name}"
+    r.save(update_fields=r.touch_fields("tier", "queue", "escalated", "note"))
+    conv.note_add(conversation=c, actor=actor, body=f"Transfer to {queue.name}: {note}")
+    conv.conversation_assign(conversation=c, actor=ROUTER, assignee=None, team=queue.team)
+    conversation_prioritize(conversation=c)
+    return conversation_route(conversation=c, reason=f"escalated to {queue.name}")
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+def routing_sweep(*, moment: datetime | None = None, limit: int = 200) -> dict[str, int]:
+    """Assign what waits, and reassign what an absent or silent agent holds.
+
+    - waiting conversations, most urgent first, each tried once per sweep;
+    - assigned ones where the customer still waits and the agent went offline, is off shift,
+      or has not answered within KEFU_ROUTING_ANSWER_SECONDS of being assigned.
+    """
+    moment = moment or now()
+    done = {"assigned": 0, "reassigned": 0, "unplaced": 0}
+    waiting = list(
+        ConversationRouting.objects.filter(waiting=True)
+        .order_by("-urgency_key")
+        .values_list("conversation_id", flat=True)[:limit]
+    )
+    for cid in waiting:
+        res = conversation_route(conversation=Conversation(pk=cid), moment=moment)
+        if res is not None:
+            done["assigned" if res.assignee else "unplaced"] += 1
+    timeout = moment - timedelta(seconds=settings.ROUTING_ANSWER_SECONDS)
+    held = (
+        ConversationRouting.objects.filter(
+            assigned_at__isnull=False,
+            conversation__status=Status.OPEN,
+            conversation__waiting_since__isnull=False,
+            conversation__assignee__isnull=False,
+        )
+        .select_related("conversation__assignee__routing_profile__shift")
+        .order_by("assigned_at")[: limit * 5]
+    )
+    for r in held:
+        agent = r.conversation.assignee
+        profile = getattr(agent, "routing_profile", None)
+        if profile is None:
+            continue  # routing does not manage this agent's work
+        reason = ""
+        present = agent.is_active and agent.presence == "online"
+        if not present or not on_shift(profile.shift_id, moment):
+            state = agent.presence if present or agent.is_active else "deactivated"
+            reason = f"{agent.display_name} is {state if not present else 'off shift'}"
+        elif (
+            r.assigned_at < timeout
+            and r.conversation.waiting_since is not None
+            and r.conversation.waiting_since < timeout
+            and not _answered_since(r.conversation, r.assigned_at)
+        ):
+            reason = f"{agent.display_name} did not answer within {settings.ROUTING_ANSWER_SECONDS // 60} min"
+        if not reason:
+            continue
+        res = conversation_route(
+            conversation=r.conversation, reassign=True, reason=reason, moment=moment
+        )
+        if res is not None and res.assignee is not None:
+            done["reassigned"] += 1
+    return done
+
+
+def _answered_since(conversation: Conversation, since: datetime) -> bool:
+    return Message.objects.filter(
+        conversation=conversation,
+        direction=Direction.OUTGOING,
+        private=False,
+        author_agent__isnull=False,
+        created_at__gte=since,
+    ).exists()

@@ -1,0 +1,312 @@
+"""Reads for routing: who can take a conversation, queue order, position and ETA."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet
+
+from kefu.accounts.models import Agent, Presence, Team
+from kefu.accounts.permissions import Perm, agent_can
+from kefu.conversations.models import Conversation, Status
+from kefu.core.clock import now
+from kefu.core.errors import NotFound, PermissionDenied
+from kefu.inboxes.models import ChannelType
+from kefu.routing.models import ConversationRouting, Queue, RoutingProfile
+from kefu.routing.priority import priority_explain, topic_slug, weights
+
+TICKET_CHANNELS = {ChannelType.EMAIL}
+# Conversations that hold a slot of an agent's capacity.
+LOAD_STATUSES = [Status.OPEN, Status.PENDING]
+DEFAULT_CAPACITY = {"chat": 4, "ticket": 20}
+
+
+def channel_kind(channel_type: str) -> str:
+    """Capacity is counted per kind: live chats (any messaging channel) and email tickets."""
+    return "ticket" if channel_type in TICKET_CHANNELS else "chat"
+
+
+def _kinds(kind: str) -> list[str]:
+    return [c for c in ChannelType.values if channel_kind(c) == kind]
+
+
+def language_matches(agent_languages: list[str], language: str) -> bool:
+    """An agent speaks `language` if they list it or its primary subtag (zh-Hant ~ zh-Hant)."""
+    if not language:
+        return True
+    lang = language.lower()
+    primary = lang.split("-")[0]
+    for spoken in agent_languages or []:
+        s = spoken.lower()
+        if s == lang or (s.split("-")[0] == primary and (primary != "zh" or s == lang)):
+            return True
+    return False
+
+
+def queue_for(*, topic: str, language: str, tier: str | None = None) -> Queue | None:
+    """The first active queue (of the tier, if given) whose topics and languages match.
+
+    Without a tier, a new conversation goes to L1 queues, or straight to a higher tier only
+    through a queue that names its topics (security cases go to the Security department).
+    """
+    slug = topic_slug(topic)
+    qs = Queue.objects.filter(active=True).select_related("team")
+    for q in qs.filter(tier=tier) if tier else qs:
+        if tier is None and q.tier != "l1" and not q.topics:
+            continue
+        if q.topics and slug not in q.topics:
+            continue
+        if q.languages and not any(language_matches([lang], language) for lang in q.languages):
+            continue
+        return q
+    return None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    profile_id: Any
+    agent_id: Any
+    last_assigned_at: datetime | None
+    load: int
+    capacity: int
+
+    @property
+    def spare(self) -> int:
+        return self.capacity - self.load
+
+
+def agent_available(profile: RoutingProfile, moment: datetime) -> bool:
+    agent = profile.agent
+    if not agent.is_active or agent.presence != Presence.ONLINE or not profile.auto_assign:
+        return False
+    return on_shift(profile.shift_id, moment)
+
+
+def on_shift(shift_id: Any, moment: datetime) -> bool:
+    """True without a shift calendar; otherwise whether the calendar is open at `moment`."""
+    if shift_id is None:
+        return True
+    from kefu.sla.calendars import hours_of, is_open
+    from kefu.sla.models import Calendar
+
+    calendar = _SHIFTS.get(shift_id)
+    if calendar is None or (moment - calendar[1]).total_seconds() > 60:
+        # Calendars change rarely; re-read each one at most once a minute per process.
+        calendar = (Calendar.objects.filter(pk=shift_id).first(), moment)
+        _SHIFTS[shift_id] = calendar
+    return calendar[0] is None or is_open(hours_of(calendar[0]), moment)
+
+
+_SHIFTS: dict[Any, tuple[Any, datetime]] = {}
+
+
+def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
+    rows = (
+        Conversation.objects.filter(
+            assignee_id__in=agent_ids,
+            status__in=LOAD_STATUSES,
+            inbox__channel_type__in=_kinds(kind),
+        )
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["assignee_id"]: r["n"] for r in rows}
+
+
+def agent_load(agent_id: Any, kind: str) -> int:
+    return Conversation.objects.filter(
+        assignee_id=agent_id, status__in=LOAD_STATUSES, inbox__channel_type__in=_kinds(kind)
+    ).count()
+
+
+def capacity_of(profile: RoutingProfile, kind: str) -> int:
+    return int((profile.capacity or {}).get(kind, DEFAULT_CAPACITY[kind]))
+
+
+def routing_candidates(
+    conversation: Conversation,
+    queue: Queue | None,
+    *,
+    exclude: set[Any] = frozenset(),  # type: ignore[assignment]
+    moment: datetime | None = None,
+    languages: list[str] | None = None,
+) -> list[Candidate]:
+    """Agents who may take the conversation now, best first.
+
+    Best = most spare capacity for the conversation's channel kind; ties go to the agent idle
+    longest. Only agents in the queue's team and a team of the inbox, with the right skill
+    (generalists have none) and language, online and on shift, with spare capacity.
+    `languages` replaces the conversation's language (a fallback queue's languages; [] = any).
+    Two queries: the profiles (plain tuples, no model instances: this is the hot path) and
+    the loads of those who qualify.
+    """
+    moment = moment or now()
+    slug = topic_slug(conversation.topic)
+    # Membership as IN (subquery), not joins: no DISTINCT over every online agent's row.
+    members = Team.members.through.objects
+    profiles = RoutingProfile.objects.filter(
+        agent__is_active=True,
+        agent__presence=Presence.ONLINE,
+        auto_assign=True,
+        agent_id__in=members.filter(team__inboxes=conversation.inbox_id).values("agent_id"),
+    )
+    if queue is not None:
+        profiles = profiles.filter(
+            tier=queue.tier,
+            agent_id__in=members.filter(team_id=queue.team_id).values("agent_id"),
+        )
+    kind = channel_kind(conversation.inbox.channel_type)
+    eligible = []
+    for pk, agent_id, skills, capacity, last, shift_id, spoken in profiles.values_list(
+        "pk", "agent_id", "skills", "capacity", "last_assigned_at", "shift_id", "agent__languages"
+    ):
+        if agent_id in exclude:
+            continue
+        if slug and skills and slug not in skills:
+            continue
+        if languages is None:
+            if not language_matches(spoken, conversation.language):
+                continue
+        elif languages and not any(language_matches(spoken, x) for x in languages):
+            continue
+        if not on_shift(shift_id, moment):
+            continue
+        cap = int((capacity or {}).get(kind, DEFAULT_CAPACITY[kind]))
+        eligible.append((pk, agent_id, last, cap))
+    loads = agent_loads([e[1] for e in eligible], kind) if eligible else {}
+    out = [Candidate(pk, aid, last, loads.get(aid, 0), cap) for pk, aid, last, cap in eligible]
+    out = [c for c in out if c.spare > 0]
+    epoch = datetime.min.replace(tzinfo=moment.tzinfo)
+    out.sort(key=lambda c: (-c.spare, c.last_assigned_at or epoch, str(c.profile_id)))
+    return out
+
+
+def queue_waiting(queue: Queue) -> QuerySet[ConversationRouting]:
+    """Waiting conversations of a queue, most urgent first (an index walk)."""
+    return (
+        ConversationRouting.objects.filter(queue=queue, waiting=True)
+        .select_related("conversation", "conversation__contact", "conversation__inbox")
+        .order_by("-urgency_key", "conversation_id")
+    )
+
+
+def routing_of(conversation: Conversation) -> ConversationRouting | None:
+    return ConversationRouting.objects.filter(conversation=conversation).first()
+
+
+@dataclass(frozen=True)
+class QueueEstimate:
+    queue: str | None
+    position: int | None  # 1 = next; None when not waiting in a queue
+    ahead: int
+    agents_available: int
+    average_handle_seconds: float
+    eta_seconds: float | None
+
+
+def recent_handle_seconds(*, hours: int = 24, moment: datetime | None = None) -> float:
+    """Median time from assignment to resolution of recently resolved conversations."""
+    moment = moment or now()
+    rows = list(
+        ConversationRouting.objects.filter(
+            conversation__resolved_at__gte=moment - timedelta(hours=hours),
+            assigned_at__isnull=False,
+            conversation__resolved_at__gt=F("assigned_at"),
+        ).values_list("assigned_at", "conversation__resolved_at")[:500]
+    )
+    if not rows:
+        return float(settings.ROUTING_DEFAULT_HANDLE_SECONDS)
+    return statistics.median((r - a).total_seconds() for a, r in rows)
+
+
+def queue_estimate(conversation: Conversation, *, moment: datetime | None = None) -> QueueEstimate:
+    """Position in its queue and an estimated wait: (ahead + 1) · handle time / agents."""
+    moment = moment or now()
+    r = routing_of(conversation)
+    handle = recent_handle_seconds(moment=moment)
+    if r is None or not r.waiting:
+        return QueueEstimate(
+            r.queue.name if r and r.queue else None, None, 0, 0, handle, 0.0 if r else None
+        )
+    waiting = ConversationRouting.objects.filter(queue=r.queue, waiting=True)
+    ahead = waiting.filter(
+        Q(urgency_key__gt=r.urgency_key)
+        | Q(urgency_key=r.urgency_key, conversation_id__lt=r.conversation_id)
+    ).count()
+    agents = [c for c in routing_candidates(conversation, r.queue, moment=moment) if c.spare > 0]
+    slots = sum(c.spare for c in agents)
+    eta = (ahead + 1) * handle / max(1, len(agents)) if ahead >= slots else 0.0
+    return QueueEstimate(
+        r.queue.name if r.queue else None, ahead + 1, ahead, len(agents), handle, eta
+    )
+
+
+def routing_state(r: ConversationRouting | None, conversation: Conversation) -> dict[str, Any]:
+    """What the console and API show: score now, the reasons, queue and routing note."""
+    moment = now()
+    w = weights()
+    if r is None:
+        return {"score": None, "explanation": "", "queue": None, "tier": None, "note": ""}
+    score = r.base_score + w["per_waiting_hour"] * (
+        max(0.0, (moment - r.waiting_since).total_seconds() / 3600) if r.waiting_since else 0.0
+    )
+    return {
+        "score": round(score, 1),
+        "explanation": priority_explain(
+            r.reasons, topic=conversation.topic, waiting_since=r.waiting_since, moment=moment
+        ),
+        "reasons": r.reasons,
+        "queue": r.queue.name if r.queue_id and r.queue else None,
+        "tier": r.tier,
+        "waiting": r.waiting,
+        "assigned_at": r.assigned_at,
+        "note": r.note,
+    }
+
+
+def access_queue(*, agent: Agent, queue_id: Any) -> Queue:
+    q = Queue.objects.select_related("team").filter(pk=queue_id).first()
+    if q is None:
+        raise NotFound("no such queue")
+    if (
+        not agent_can(agent, Perm.CONVERSATION_VIEW_ALL)
+        and not q.team.members.filter(pk=agent.pk).exists()
+    ):
+        raise PermissionDenied("you are not in this queue's team")
+    return q
+
+
+def queues_of(agent: Agent) -> QuerySet[Queue]:
+    qs = Queue.objects.filter(active=True).select_related("team")
+    if agent_can(agent, Perm.CONVERSATION_VIEW_ALL):
+        return qs
+    return qs.filter(team__members=agent)
+
+
+def routing_for_list(conversations: list[tuple[Any, str]]) -> dict[Any, dict[str, Any]]:
+    """Score and explanation for list rows, in one query. Takes (conversation id, topic) pairs."""
+    topics = dict(conversations)
+    if not topics:
+        return {}
+    moment = now()
+    per_hour = weights()["per_waiting_hour"]
+    out = {}
+    for r in ConversationRouting.objects.filter(conversation_id__in=list(topics)):
+        hours = (
+            max(0.0, (moment - r.waiting_since).total_seconds() / 3600) if r.waiting_since else 0.0
+        )
+        out[r.conversation_id] = {
+            "score": round(r.base_score + per_hour * hours),
+            "explanation": priority_explain(
+                r.reasons,
+                topic=topics[r.conversation_id],
+                waiting_since=r.waiting_since,
+                moment=moment,
+            ),
+        }
+    return out

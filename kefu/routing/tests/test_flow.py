@@ -1,0 +1,66 @@
+"""The whole path on events: a message arrives, is scored, queued, assigned; clocks start."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.conversations import actions as conv
+from kefu.conversations.models import Conversation
+from kefu.core.actors import Actor
+from kefu.inboxes.adapters.base import InboundMessage
+from kefu.routing.models import ConversationRouting
+from kefu.sla.models import SlaClock
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def auto(settings):
+    settings.ROUTING_AUTO = True
+
+
+def test_an_arriving_message_is_routed_and_its_clocks_start(
+    demo, auto, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        res = conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(identity="flow-1", body="Hola, ¿me ayudan?", language="es"),
+        )
+    c = Conversation.objects.get(pk=res.conversation.pk)
+    assert c.assignee == demo.agents["lucia"]
+    r = ConversationRouting.objects.get(conversation=c)
+    assert r.queue.name == "L1 Spanish & Portuguese" and not r.waiting
+    kinds = set(SlaClock.objects.filter(conversation=c).values_list("kind", "state"))
+    assert kinds == {("first_response", "running"), ("resolution", "running")}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conv.message_send(conversation=c, actor=Actor.of_agent(demo.agents["lucia"]), body="¡Hola!")
+    assert SlaClock.objects.get(conversation=c, kind="first_response").state == "met"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conv.conversation_set_status(
+            conversation=c, actor=Actor.of_agent(demo.agents["lucia"]), status="pending"
+        )
+    assert SlaClock.objects.get(conversation=c, kind="resolution").state == "paused"
+
+
+def test_a_vip_jumps_the_queue(demo, auto, django_capture_on_commit_callbacks):
+    from kefu.routing.actions import routing_profile_set
+
+    for key in ("mei", "sam", "lucia"):
+        routing_profile_set(agent=demo.agents[key], actor=Actor.system("t"), auto_assign=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(identity="flow-plain", body="hi", language="en"),
+        ).conversation
+        vip = conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(identity="visitor-james", body="hello, me again", thread="new"),
+        ).conversation
+    from kefu.routing.selectors import queue_estimate, routing_of, routing_state
+
+    assert queue_estimate(vip).position < queue_estimate(plain).position
+    state = routing_state(routing_of(vip), vip)
+    assert state["explanation"].startswith("VIP 7")
