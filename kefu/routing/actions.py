@@ -157,13 +157,21 @@ def _signals(conversation: Conversation) -> dict[str, Any]:
     ) or {}
     nlp = meta.get("nlp") if isinstance(meta.get("nlp"), dict) else meta
     out: dict[str, Any] = {}
-    for key in ("anger", "sentiment"):
-        v = nlp.get(key)
-        if isinstance(v, int | float) and not isinstance(v, bool):
+    # kefu.intelligence writes {"score", "anger": bool, "urgency", "topic": {"topic", ...}};
+    # numbers under "anger"/"sentiment" are accepted too (an external classifier's scale).
+    for key, source in (("anger", "anger"), ("sentiment", "sentiment"), ("sentiment", "score")):
+        v = nlp.get(source)
+        if isinstance(v, bool):
+            out[key] = 1.0 if v else 0.0
+        elif isinstance(v, int | float) and key not in out:
             out[key] = float(v)
-    if isinstance(nlp.get("topic"), str):
-        out["topic"] = nlp["topic"]
-    out["stolen_funds"] = bool(nlp.get("stolen_funds"))
+    topic = nlp.get("topic")
+    if isinstance(topic, dict):
+        topic = topic.get("topic")
+    if isinstance(topic, str) and topic:
+        out["topic"] = topic
+    # Hacked / stolen / scam cues make a message "urgent" in the sentiment analysis.
+    out["stolen_funds"] = bool(nlp.get("stolen_funds")) or nlp.get("urgency") == "urgent"
     return out
 
 

@@ -64,3 +64,31 @@ def test_a_vip_jumps_the_queue(demo, auto, django_capture_on_commit_callbacks):
     assert queue_estimate(vip).position < queue_estimate(plain).position
     state = routing_state(routing_of(vip), vip)
     assert state["explanation"].startswith("VIP 7")
+
+
+def test_the_nlp_of_the_message_feeds_the_priority(demo, auto, django_capture_on_commit_callbacks):
+    """kefu.intelligence labels the message; routing reads anger and the hacked/stolen cue."""
+    from kefu.routing.actions import priority_input_of, routing_profile_set
+
+    for key in ("mei", "sam", "lucia"):
+        routing_profile_set(agent=demo.agents[key], actor=Actor.system("t"), auto_assign=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        calm = conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(identity="flow-calm", body="How do I change my email address?"),
+        ).conversation
+        furious = conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(
+                identity="flow-hacked",
+                body="MY ACCOUNT WAS HACKED AND ALL MY MONEY IS STOLEN!!! I will call my lawyer",
+            ),
+        ).conversation
+    angry = priority_input_of(furious)
+    assert angry.anger == 1.0 and angry.stolen_funds and angry.sentiment < 0
+    quiet = priority_input_of(calm)
+    assert not quiet.anger and not quiet.stolen_funds
+    from kefu.routing.selectors import routing_of
+
+    assert routing_of(furious).base_score > routing_of(calm).base_score
+    assert any(r["label"].lower().startswith("anger") for r in routing_of(furious).reasons)
