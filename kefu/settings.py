@@ -164,6 +164,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# --- safety (kefu/safety; docs/subsystems/safety.md) -----------------------------------------
+# Official domains besides the registry's website entries (the admin's "Official channels").
+SAFETY_OFFICIAL_DOMAINS = env_list("KEFU_OFFICIAL_DOMAINS", [])
+SAFETY_BRAND_NAMES = env_list("KEFU_BRAND_NAMES", [])
+SAFETY_BRAND = env_str("KEFU_BRAND", "")  # the name customers know; else the first official domain
+# Outbound guard rules switched off (ask_password, ask_seed_phrase, ask_private_key, ask_otp,
+# remote_access, foreign_link, wallet_address); and whether an agent may send anyway with a reason.
+SAFETY_GUARD_RULES_OFF = env_list("KEFU_GUARD_RULES_OFF", [])
+SAFETY_GUARD_ALLOW_OVERRIDE = env_bool("KEFU_GUARD_ALLOW_OVERRIDE", True)
+
 # --- i18n ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [

@@ -4,6 +4,7 @@ from django.urls import include, path
 from kefu.api import api
 from kefu.console import views as console_views
 from kefu.core import views as core_views
+from kefu.safety import views as safety_views
 
 admin.site.site_header = "kefu administration"
 admin.site.site_title = "kefu admin"
@@ -17,4 +18,5 @@ urlpatterns = [
     path("console/", include("kefu.console.urls")),
     path("login/", console_views.LoginView.as_view(), name="login"),
     path("logout/", console_views.LogoutView.as_view(), name="logout"),
+    path("verify/", safety_views.verify_page, name="verify"),
 ]

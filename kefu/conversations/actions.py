@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +41,10 @@ from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
-from kefu.safety.notices import secret_warning
+from kefu.safety import actions as safety
+from kefu.safety.notices import phishing_warning, secret_warning
 from kefu.safety.redaction import redact
+from kefu.safety.selectors import inbound_links_flag
 
 MAX_BODY_CHARS = 20_000
 MAX_SUBJECT_CHARS = 300
@@ -390,6 +393,13 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
     subject = redact(inbound.subject).text if inbound.subject else ""
     body = redacted.text
     kinds = sorted({str(f.kind) for f in redacted.findings})
+    # Links imitating an official domain: flagged on the message for the agent, and the
+    # customer is warned (below, in the same transaction).
+    phishing = inbound_links_flag(body)
+    if phishing:
+        inbound = dataclasses.replace(
+            inbound, metadata={**inbound.metadata, "phishing_links": phishing}
+        )
     files = [attachment_check(filename=a.filename, content=a.content) for a in inbound.attachments]
     if inbound.source_id is not None and (not inbound.source_id or len(inbound.source_id) > 255):
         raise ValidationFailed("source_id must be 1 to 255 characters", field="source_id")
@@ -507,6 +517,12 @@ def _message_receive_locked(
         _secret_shared(
             conversation, redactions, language=inbound.language or contact.preferred_language
         )
+    if message.metadata.get("phishing_links"):
+        _phishing_link_received(
+            conversation,
+            message.metadata["phishing_links"],
+            language=inbound.language or contact.preferred_language,
+        )
     return ReceiveResult(message, conversation, created=True)
 
 
@@ -551,6 +567,32 @@ def _secret_shared(conversation: Conversation, kinds: list[str], *, language: st
     _emit_conversation("conversation.updated", conversation, safety, changed=[*changed, "tags"])
 
 
+def _phishing_link_received(
+    conversation: Conversation, links: list[dict[str, Any]], *, language: str
+) -> None:
+    """The customer sent a look-alike link (often one a scammer gave them): warn them."""
+    from kefu.safety.selectors import official_domains
+
+    domains = official_domains()
+    warning = Message.objects.create(
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.OUTGOING,
+        author_label="safety",
+        body=phishing_warning(
+            language=language or conversation.language,
+            hosts=[str(link["host"]) for link in links],
+            brand=settings.SAFETY_BRAND or (domains[0] if domains else ""),
+            verify_url=f"{settings.PUBLIC_URL}/verify/",
+        ),
+        delivery_status=DeliveryStatus.SENT
+        if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
+        else DeliveryStatus.PENDING,
+        metadata={"notice": "phishing_link", "hosts": [link["host"] for link in links]},
+    )
+    _emit_message(conversation, message_state(warning, attachments=[]))
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -559,10 +601,17 @@ def message_send(
     body: str,
     attachments: list[InboundAttachment] = (),  # type: ignore[assignment]
     source_id: str | None = None,
+    override_reason: str = "",
 ) -> Message:
-    """An agent's (or the bot's) reply to the customer."""
+    """An agent's (or the bot's) reply to the customer.
+
+    The safety guard reads it first: a reply that asks for a secret, links off the official
+    domains or carries a wallet address raises GuardBlocked, unless the agent overrides with a
+    reason, which is audited and kept on the message.
+    """
     _require(actor, Perm.CONVERSATION_REPLY)
     body = _clean_body(body, allow_empty=bool(attachments))
+    overridden = safety.outbound_guard(body=body, actor=actor, override_reason=override_reason)
     files = [attachment_check(filename=a.filename, content=a.content) for a in attachments]
     conversation = conversation_lock(conversation)
     if conversation.status == Status.CLOSED:
@@ -579,9 +628,18 @@ def message_send(
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
+        metadata=safety.guard_override_metadata(overridden, override_reason) if overridden else {},
         created_at=moment,
         updated_at=moment,
     )
+    if overridden:
+        safety.guard_override_audit(
+            message_id=message.pk,
+            conversation_id=conversation.pk,
+            actor=actor,
+            result=overridden,
+            reason=override_reason,
+        )
     stored = _store_attachments(message, files)
     fields = ["last_activity_at", "waiting_since"]
     conversation.last_activity_at = moment

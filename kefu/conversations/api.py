@@ -170,6 +170,11 @@ class AttachmentIn(Schema):
 class ReplyIn(Schema):
     body: str = Field("", max_length=20000)
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=10)
+    override_reason: str = Field(
+        "",
+        max_length=500,
+        description="Send although the safety guard blocked it; recorded in the audit log.",
+    )
 
 
 def _attachments(items: list[AttachmentIn]) -> list[InboundAttachment]:
@@ -229,6 +234,7 @@ def message_reply(request: HttpRequest, conversation_id: uuid.UUID, payload: Rep
         actor=Actor.of_agent(agent),
         body=payload.body,
         attachments=_attachments(payload.attachments),
+        override_reason=payload.override_reason,
     )
     return Reply(201, message_state(message))
 

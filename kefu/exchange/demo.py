@@ -22,6 +22,7 @@ from kefu.core.clock import now
 from kefu.inboxes.actions import inbox_create
 from kefu.inboxes.adapters.base import InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
+from kefu.safety.actions import official_channels_seed_demo
 
 DEMO_PASSWORD = "lumen-demo-2026"  # noqa: S105 - printed by `kefu demo`; a demo, not a deployment
 BRAND = "Lumen Exchange"
@@ -166,6 +167,7 @@ def _build() -> DemoWorld:
             country=country,
             preferred_language=lang,
         )
+    official_channels_seed_demo()  # before the replies: the outbound guard reads the registry
     _conversations(w)
     return w
 
