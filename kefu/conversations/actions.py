@@ -41,7 +41,7 @@ from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
-from kefu.safety import actions as safety
+from kefu.safety import actions as safety_actions
 from kefu.safety.notices import phishing_warning, secret_warning
 from kefu.safety.redaction import redact
 from kefu.safety.selectors import inbound_links_flag
@@ -541,7 +541,11 @@ def _secret_shared(conversation: Conversation, kinds: list[str], *, language: st
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
-        metadata={"notice": "secret_shared", "kinds": kinds},
+        metadata={
+            "notice": "secret_shared",
+            "kinds": kinds,
+            **safety_actions.outgoing_metadata(conversation.contact),
+        },
         created_at=moment,
         updated_at=moment,
     )
@@ -588,7 +592,11 @@ def _phishing_link_received(
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
-        metadata={"notice": "phishing_link", "hosts": [link["host"] for link in links]},
+        metadata={
+            "notice": "phishing_link",
+            "hosts": [link["host"] for link in links],
+            **safety_actions.outgoing_metadata(conversation.contact),
+        },
     )
     _emit_message(conversation, message_state(warning, attachments=[]))
 
@@ -611,7 +619,9 @@ def message_send(
     """
     _require(actor, Perm.CONVERSATION_REPLY)
     body = _clean_body(body, allow_empty=bool(attachments))
-    overridden = safety.outbound_guard(body=body, actor=actor, override_reason=override_reason)
+    overridden = safety_actions.outbound_guard(
+        body=body, actor=actor, override_reason=override_reason
+    )
     files = [attachment_check(filename=a.filename, content=a.content) for a in attachments]
     conversation = conversation_lock(conversation)
     if conversation.status == Status.CLOSED:
@@ -628,12 +638,19 @@ def message_send(
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
-        metadata=safety.guard_override_metadata(overridden, override_reason) if overridden else {},
+        metadata={
+            **safety_actions.outgoing_metadata(conversation.contact),
+            **(
+                safety_actions.guard_override_metadata(overridden, override_reason)
+                if overridden
+                else {}
+            ),
+        },
         created_at=moment,
         updated_at=moment,
     )
     if overridden:
-        safety.guard_override_audit(
+        safety_actions.guard_override_audit(
             message_id=message.pk,
             conversation_id=conversation.pk,
             actor=actor,

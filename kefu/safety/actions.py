@@ -186,3 +186,12 @@ def anti_phishing_code_set(
 def anti_phishing_code_generate() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def outgoing_metadata(contact: Contact | None) -> dict[str, Any]:
+    """What a message kefu sends to `contact` carries for safety: their anti-phishing code,
+    kept on the message as it was when sent (the widget and email show it)."""
+    from kefu.safety.selectors import anti_phishing_code_of
+
+    code = anti_phishing_code_of(contact)
+    return {"anti_phishing_code": code} if code else {}
