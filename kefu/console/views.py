@@ -34,6 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu.accounts.forms import SecureAuthenticationForm
 from kefu.accounts.models import Agent, Presence, Team
 from kefu.accounts.permissions import Perm, agent_can
 from kefu.console import selectors as sel
@@ -108,6 +109,7 @@ def _error(exc: KefuError) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    form_class = SecureAuthenticationForm  # throttling and lockout (kefu.accounts.forms)
     template_name = "console/login.html"
     redirect_authenticated_user = True
     next_page = "/console/"
