@@ -54,6 +54,7 @@ from kefu.conversations.selectors import (
 from kefu.core.actors import Actor
 from kefu.core.errors import KefuError, NotFound, ValidationFailed
 from kefu.realtime.selectors import console_streams, stream_latest
+from kefu.safety.actions import contact_view_audit
 
 LOGIN_URL = "/login/"
 # A conversation's thread is rendered whole up to this; longer ones start at the latest part.
@@ -197,6 +198,7 @@ def _workspace_context(agent: Agent, conversation: Conversation) -> dict[str, An
     messages = list(messages_of(conversation))
     hidden = max(0, len(messages) - THREAD_LIMIT)
     contact = conversation.contact
+    contact_view_audit(agent=agent, contact=contact, via="console")
     return {
         "conversation": conversation,
         "state": conversation_state(conversation),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import transaction
 
 from kefu.contacts.models import Contact
 from kefu.core.actors import Actor, ActorKind
+from kefu.core.clock import now
 from kefu.core.errors import KefuError, PermissionDenied, ValidationFailed
 from kefu.core.models import AuditRecord
 from kefu.safety.guard import GuardResult, outbound_check
@@ -195,3 +197,29 @@ def outgoing_metadata(contact: Contact | None) -> dict[str, Any]:
 
     code = anti_phishing_code_of(contact)
     return {"anti_phishing_code": code} if code else {}
+
+
+# --- staff audit -----------------------------------------------------------------------------
+
+# Looking at the same contact again within this window is one viewing, not a new record: the
+# console re-renders the sidebar on every live update.
+CONTACT_VIEW_DEDUP = timedelta(minutes=10)
+
+
+def contact_view_audit(*, agent: Any, contact: Contact, via: str) -> AuditRecord | None:
+    """An agent saw a contact's personal data (name, email, phone, exchange profile)."""
+    since = now() - CONTACT_VIEW_DEDUP
+    if AuditRecord.objects.filter(
+        action="contact.viewed",
+        object_id=str(contact.pk),
+        actor_id=str(agent.pk),
+        created_at__gte=since,
+    ).exists():
+        return None
+    return audit_record(
+        actor=Actor.of_agent(agent),
+        action="contact.viewed",
+        object_type="contact",
+        object_id=str(contact.pk),
+        data={"via": via},
+    )

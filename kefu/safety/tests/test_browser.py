@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from kefu.console.tests.test_browser import (  # noqa: F401 - fixtures
-    browser,
-    customer,
-    open_row,
-    server,
-    sign_in,
-)
+from kefu.console.tests import test_browser as console_e2e
+from kefu.console.tests.test_browser import open_row, sign_in
+
+# The console's end-to-end fixtures: a fresh `kefu serve` with the demo, chromium, customers.
+server = console_e2e.server
+browser = console_e2e.browser
+customer = console_e2e.customer
 
 pytestmark = pytest.mark.browser
 
