@@ -178,3 +178,41 @@ def test_session_cookie_is_httponly_and_samesite(demo):
     _login(c, "mei")
     cookie = c.cookies["kefu_session"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_console_websocket_needs_the_2fa_step_too(demo, settings):
+    import asyncio
+
+    from channels.testing.websocket import WebsocketCommunicator
+
+    from kefu.asgi import application
+    from kefu.realtime.publisher import publisher_detach
+
+    settings.REQUIRE_2FA = True
+    c = Client()
+    _login(c, "mei")
+    cookie = f"kefu_session={c.cookies['kefu_session'].value}"
+
+    async def connect() -> bool:
+        ws = WebsocketCommunicator(
+            application,
+            "/ws/console/",
+            headers=[(b"cookie", cookie.encode()), (b"origin", b"http://testserver")],
+        )
+        ok, _ = await ws.connect()
+        if not ok:
+            return False
+        msg = await ws.receive_output(timeout=2)
+        await ws.disconnect()
+        return msg.get("type") == "websocket.send" and '"hello"' in msg.get("text", "")
+
+    try:
+        assert asyncio.run(connect()) is False
+        assert c.get("/login/2fa/").status_code == 200  # starts enrolment
+        secret = c.session["kefu_2fa_enrol"]["secret"]
+        assert c.post("/login/2fa/", {"code": totp_at(secret, time.time())}).status_code == 302
+        cookie = f"kefu_session={c.cookies['kefu_session'].value}"
+        assert asyncio.run(connect()) is True
+    finally:
+        publisher_detach()
