@@ -197,6 +197,8 @@ LOGIN_MAX_FAILURES = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_SECONDS = env_int("KEFU_LOGIN_LOCKOUT_SECONDS", 900)
 # Fernet keys for secrets at rest, newest first; default: derived from SECRET_KEY.
 ENCRYPTION_KEYS = env_list("KEFU_ENCRYPTION_KEY", [])
+# Contacts with no activity for this many days are erased by `kefu safety retention` (0: never).
+CONTACT_RETENTION_DAYS = env_int("KEFU_CONTACT_RETENTION_DAYS", 0)
 
 # --- safety (kefu/safety; docs/subsystems/safety.md) -----------------------------------------
 # Official domains besides the registry's website entries (the admin's "Official channels").

@@ -182,6 +182,26 @@ API: dict[tuple[str, str], tuple[dict[str, str], Callable[[Any, Any], Request]]]
         STAFF,
         lambda d, a: ("get", f"/api/v1/attachments/{_attachment(d)}", None),
     ),
+    ("GET", "/api/v1/contacts/{contact_id}/export"): (
+        ADMINS,
+        lambda d, a: ("get", f"/api/v1/contacts/{d.contacts['wang'].pk}/export", None),
+    ),
+    ("POST", "/api/v1/contacts/{contact_id}/erase"): (
+        ADMINS,
+        lambda d, a: (
+            "post",
+            f"/api/v1/contacts/{_fresh_conversation(d).contact_id}/erase",
+            {"reason": "matrix"},
+        ),
+    ),
+    ("PUT", "/api/v1/contacts/{contact_id}/anti-phishing-code"): (
+        ADMINS,
+        lambda d, a: (
+            "put",
+            f"/api/v1/contacts/{d.contacts['wang'].pk}/anti-phishing-code",
+            {"code": "Abcd1234"},
+        ),
+    ),
     ("GET", "/api/v1/events"): (
         STAFF,
         lambda d, a: (
