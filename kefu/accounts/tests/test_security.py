@@ -216,3 +216,22 @@ def test_console_websocket_needs_the_2fa_step_too(demo, settings):
         assert asyncio.run(connect()) is True
     finally:
         publisher_detach()
+
+
+@pytest.mark.django_db
+def test_admin_resets_a_lost_device_and_it_is_audited(demo):
+    from kefu.accounts.security import two_factor_check, two_factor_enrol_start
+
+    sam = demo.agents["sam"]
+    enrolment = two_factor_enrol_start(agent=sam)
+    assert two_factor_check(agent=sam, code=totp_at(enrolment.secret, time.time()))
+    c = Client()
+    c.force_login(demo.agents["ava"])
+    c.session.save()
+    res = c.post(
+        "/admin/accounts/agent/",
+        {"action": "two_factor_reset", "_selected_action": [str(sam.pk)]},
+    )
+    assert res.status_code == 302
+    assert not TwoFactor.objects.filter(agent=sam).exists()
+    assert AuditRecord.objects.filter(action="2fa.disabled", object_id=str(sam.pk)).exists()
