@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from django.utils.translation import gettext as _
+
 from kefu.core.errors import ValidationFailed
 from kefu.safety.phishing import url_check
 
@@ -35,7 +37,7 @@ def channel_normalize(kind: str, value: str) -> str:
     if kind not in VERIFY_KINDS:
         raise ValidationFailed(f"kind must be one of {', '.join(VERIFY_KINDS)}", field="kind")
     if not isinstance(value, str) or not value.strip():
-        raise ValidationFailed("enter something to check", field="value")
+        raise ValidationFailed(_("enter something to check"), field="value")
     if len(value) > MAX_VALUE_CHARS:
         raise ValidationFailed(f"at most {MAX_VALUE_CHARS} characters", field="value")
     raw = unicodedata.normalize("NFKC", value).strip()
@@ -46,14 +48,14 @@ def channel_normalize(kind: str, value: str) -> str:
         if address.startswith("*@"):
             return "*@" + _host_of(address[2:])
         if not _EMAIL_RE.match(address):
-            raise ValidationFailed("that is not an email address", field="value")
-        local, _, domain = address.rpartition("@")
+            raise ValidationFailed(_("that is not an email address"), field="value")
+        local, _at, domain = address.rpartition("@")
         return f"{local}@{_host_of(domain)}"
     if kind in ("telegram", "x"):
         handle = _HANDLE_URL_RE.sub("", raw).lstrip("@").split("/")[0].split("?")[0].lower()
         if not _HANDLE_RE.match(handle):
             raise ValidationFailed(
-                "a handle is letters, digits and underscores, like @LumenSupport", field="value"
+                _("a handle is letters, digits and underscores, like @LumenSupport"), field="value"
             )
         return handle
     if kind == "phone":
@@ -62,13 +64,13 @@ def channel_normalize(kind: str, value: str) -> str:
             digits = "+" + digits[2:]
         if not re.fullmatch(r"\+?\d{6,15}", digits):
             raise ValidationFailed(
-                "a phone number in international format, like +44 20 7946 0000", field="value"
+                _("a phone number in international format, like +44 20 7946 0000"), field="value"
             )
         return digits if digits.startswith("+") else "+" + digits
     # agent support id
     sid = raw.upper().replace(" ", "")
     if not _SUPPORT_ID_RE.match(sid):
-        raise ValidationFailed("a support ID looks like LS-1042", field="value")
+        raise ValidationFailed(_("a support ID looks like LS-1042"), field="value")
     if "-" not in sid:
         sid = re.sub(r"^([A-Z]+)", r"\1-", sid)
     return sid
@@ -84,10 +86,10 @@ def _host_of(raw: str) -> str:
         # Stored and compared in Unicode, the form the phishing checks use.
         host = host.encode("ascii").decode("idna") if "xn--" in host else host
     except UnicodeError:
-        raise ValidationFailed("that is not a valid domain name", field="value") from None
+        raise ValidationFailed(_("that is not a valid domain name"), field="value") from None
     host = host.removeprefix("www.")
     if "." not in host or not re.fullmatch(r"[^\s/@]+", host):
-        raise ValidationFailed("that is not a website address or domain", field="value")
+        raise ValidationFailed(_("that is not a website address or domain"), field="value")
     return host
 
 

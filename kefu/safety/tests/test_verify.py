@@ -127,3 +127,10 @@ def test_page_without_a_question_lists_official_sites(demo):
         "lumenex.com" in html
         and "result" not in html.split('<section class="cards">')[0].split("</form>")[1]
     )
+
+
+def test_page_explains_bad_input_in_the_visitors_language(demo):
+    html = Client().get("/verify/", {"lang": "es", "kind": "phone", "value": "llámame"}).content
+    assert "formato internacional" in html.decode()
+    res = Client().get("/api/v1/verify", {"kind": "phone", "value": "x"})
+    assert "international format" in res.json()["error"]["message"]
