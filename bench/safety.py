@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from mnemonic import Mnemonic  # noqa: E402
 
 from kefu.safety.guard import outbound_check  # noqa: E402
+from kefu.safety.phishing import url_check  # noqa: E402
 from kefu.safety.redaction import base58check_encode, redact  # noqa: E402
 
 SENTENCES = {
@@ -160,6 +161,14 @@ def main() -> None:
         outbound_check(REPLIES[i % len(REPLIES)], official_domains=["binance.com"])
         guard_us.append((time.thread_time_ns() - t0) / 1000)
 
+    # The inbound phishing check runs on every customer message too (after redaction).
+    officials = ["lumen.exchange", "lumenex.com"]
+    links_us = []
+    for m in messages[: min(len(messages), 5000)]:
+        t0 = time.thread_time_ns()
+        url_check(m, official_domains=officials, brand_names=[])
+        links_us.append((time.thread_time_ns() - t0) / 1000)
+
     result = {
         "benchmark": "kefu.safety.redact",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -177,6 +186,8 @@ def main() -> None:
         "latency_by_length": rows,
         "guard_outbound_check_p50_us": round(percentile(guard_us, 0.5), 1),
         "guard_outbound_check_p99_us": round(percentile(guard_us, 0.99), 1),
+        "inbound_url_check_p50_us": round(percentile(links_us, 0.5), 1),
+        "inbound_url_check_p99_us": round(percentile(links_us, 0.99), 1),
     }
 
     print(
@@ -197,6 +208,10 @@ def main() -> None:
     print(
         f"\noutbound_check(): p50 {result['guard_outbound_check_p50_us']} µs, "
         f"p99 {result['guard_outbound_check_p99_us']} µs"
+    )
+    print(
+        f"inbound url_check(): p50 {result['inbound_url_check_p50_us']} µs, "
+        f"p99 {result['inbound_url_check_p99_us']} µs"
     )
     out = ROOT / "bench" / "results" / "safety.json"
     out.parent.mkdir(parents=True, exist_ok=True)

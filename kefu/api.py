@@ -62,11 +62,9 @@ def error_body(
 @api.exception_handler(KefuError)
 def _kefu_error(request: HttpRequest, exc: KefuError) -> HttpResponse:
     fields = [{"field": exc.field, "message": exc.message}] if exc.field else None
-    return api.create_response(
-        request,
-        error_body(exc.code, exc.message, field=exc.field, fields=fields),
-        status=exc.status,
-    )
+    body = error_body(exc.code, exc.message, field=exc.field, fields=fields)
+    body["error"].update(getattr(exc, "details", None) or {})  # e.g. the guard's violations
+    return api.create_response(request, body, status=exc.status)
 
 
 def _loc(loc: list[Any]) -> str:
@@ -157,6 +155,9 @@ def _mount() -> None:
 
     api.add_router("/routing", routing_router)
     api.add_router("/sla", sla_router)
+    from kefu.safety.api import router as safety_router
+
+    api.add_router("/", safety_router)
 
 
 _mount()

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "kefu.accounts.middleware.TwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "kefu.urls"
@@ -169,6 +171,50 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Strict CSP (Django's built-in): only our own scripts, styles and connections; no inline
+# script, no eval, no framing. ws/wss of our own origin are "self" in CSP Level 3 browsers.
+from django.utils.csp import CSP  # noqa: E402 - kept beside the settings it builds
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "media-src": [CSP.SELF, "data:", "blob:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_NAME = "kefu_session"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("KEFU_SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+if SESSION_COOKIE_SECURE:
+    SECURE_HSTS_SECONDS = env_int("KEFU_HSTS_SECONDS", 31536000)
+    SECURE_SSL_REDIRECT = env_bool("KEFU_SSL_REDIRECT", False)  # usually the proxy's job
+# Staff sign-in: TOTP for everyone when on (else for those who enrolled), and lockout after
+# KEFU_LOGIN_MAX_FAILURES failures within KEFU_LOGIN_LOCKOUT_SECONDS.
+REQUIRE_2FA = env_bool("KEFU_REQUIRE_2FA", False)
+LOGIN_MAX_FAILURES = env_int("KEFU_LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_SECONDS = env_int("KEFU_LOGIN_LOCKOUT_SECONDS", 900)
+# Fernet keys for secrets at rest, newest first; default: derived from SECRET_KEY.
+ENCRYPTION_KEYS = env_list("KEFU_ENCRYPTION_KEY", [])
+# Contacts with no activity for this many days are erased by `kefu safety retention` (0: never).
+CONTACT_RETENTION_DAYS = env_int("KEFU_CONTACT_RETENTION_DAYS", 0)
+
+# --- safety (kefu/safety; docs/subsystems/safety.md) -----------------------------------------
+# Official domains besides the registry's website entries (the admin's "Official channels").
+SAFETY_OFFICIAL_DOMAINS = env_list("KEFU_OFFICIAL_DOMAINS", [])
+SAFETY_BRAND_NAMES = env_list("KEFU_BRAND_NAMES", [])
+SAFETY_BRAND = env_str("KEFU_BRAND", "")  # the name customers know; else the first official domain
+# Outbound guard rules switched off (ask_password, ask_seed_phrase, ask_private_key, ask_otp,
+# remote_access, foreign_link, wallet_address); and whether an agent may send anyway with a reason.
+SAFETY_GUARD_RULES_OFF = env_list("KEFU_GUARD_RULES_OFF", [])
+SAFETY_GUARD_ALLOW_OVERRIDE = env_bool("KEFU_GUARD_ALLOW_OVERRIDE", True)
 
 # --- i18n ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

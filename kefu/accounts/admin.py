@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from kefu.accounts.models import Agent, ApiToken, Team
 
@@ -10,6 +12,16 @@ class AgentAdmin(admin.ModelAdmin):
     search_fields = ("email", "display_name", "support_id")
     readonly_fields = ("support_id", "last_login", "created_at", "password")
     exclude = ("groups", "user_permissions", "is_superuser")
+    actions = ["two_factor_reset"]
+
+    @admin.action(description="Reset two-factor authentication (lost device)")
+    def two_factor_reset(self, request: HttpRequest, queryset: QuerySet[Agent]) -> None:
+        from kefu.accounts.security import two_factor_disable
+        from kefu.core.actors import Actor
+
+        for agent in queryset:
+            two_factor_disable(agent=agent, actor=Actor.of_agent(request.user))
+        self.message_user(request, f"2FA reset for {queryset.count()} agent(s); audited.")
 
 
 @admin.register(Team)

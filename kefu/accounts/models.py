@@ -84,3 +84,27 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TwoFactor(BaseModel):
+    """An agent's TOTP enrolment. The seed is encrypted at rest (kefu.safety.crypto)."""
+
+    agent = models.OneToOneField(Agent, on_delete=models.CASCADE, related_name="two_factor")
+    secret = models.TextField()  # encrypted
+    confirmed_at = models.DateTimeField(null=True, blank=True)  # None until a first code matched
+    last_step = models.BigIntegerField(null=True, blank=True)  # the last accepted time step
+
+    def __str__(self) -> str:
+        return f"2FA of {self.agent_id}"
+
+
+class LoginThrottle(BaseModel):
+    """Failed sign-ins per account ("email:…") and per client address ("ip:…")."""
+
+    key = models.CharField(max_length=300, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_started_at = models.DateTimeField()
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -21,6 +21,8 @@ class Perm(StrEnum):
     AGENT_MANAGE = "agent.manage"
     TEAM_MANAGE = "team.manage"
     REPORT_VIEW = "report.view"
+    CONTACT_PRIVACY = "contact.privacy"  # export and erase a contact's data (GDPR)
+    SAFETY_MANAGE = "safety.manage"  # set customers' anti-phishing codes (the exchange's job)
 
 
 _AGENT = {

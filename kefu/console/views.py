@@ -34,6 +34,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu.accounts.forms import SecureAuthenticationForm
 from kefu.accounts.models import Agent, Presence, Team
 from kefu.accounts.permissions import Perm, agent_can
 from kefu.console import selectors as sel
@@ -55,6 +56,7 @@ from kefu.core.errors import KefuError, NotFound, ValidationFailed
 from kefu.realtime.selectors import console_streams, stream_latest
 from kefu.routing.selectors import routing_of, routing_state
 from kefu.sla.selectors import clocks_of
+from kefu.safety.actions import contact_view_audit
 
 LOGIN_URL = "/login/"
 # A conversation's thread is rendered whole up to this; longer ones start at the latest part.
@@ -110,6 +112,7 @@ def _error(exc: KefuError) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    form_class = SecureAuthenticationForm  # throttling and lockout (kefu.accounts.forms)
     template_name = "console/login.html"
     redirect_authenticated_user = True
     next_page = "/console/"
@@ -197,6 +200,7 @@ def _workspace_context(agent: Agent, conversation: Conversation) -> dict[str, An
     messages = list(messages_of(conversation))
     hidden = max(0, len(messages) - THREAD_LIMIT)
     contact = conversation.contact
+    contact_view_audit(agent=agent, contact=contact, via="console")
     return {
         "conversation": conversation,
         "state": conversation_state(conversation),

@@ -17,6 +17,7 @@ from kefu.core.actors import Actor
 from kefu.core.errors import NotFound, PermissionDenied, ValidationFailed
 from kefu.core.models import AuditRecord
 from kefu.core.pagination import cursor_decode, cursor_encode
+from kefu.safety.actions import contact_view_audit
 
 router = Router(tags=["contacts"])
 
@@ -97,7 +98,10 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters]) -> dict[s
 
 @router.get("/{contact_id}", response=ContactOut, summary="Get a contact")
 def contact_get(request: HttpRequest, contact_id: uuid.UUID) -> dict[str, Any]:
-    return _out(access_contact(agent=agent_of(request), contact_id=contact_id))
+    agent = agent_of(request)
+    contact = access_contact(agent=agent, contact_id=contact_id)
+    contact_view_audit(agent=agent, contact=contact, via="api")
+    return _out(contact)
 
 
 class ContactPatch(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,8 +44,10 @@ from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
 from kefu.intelligence.enrichment import Enrichment, enrichment_compute, enrichment_model
 from kefu.intelligence.triage import TopicClassifier
-from kefu.safety.notices import secret_warning
+from kefu.safety import actions as safety_actions
+from kefu.safety.notices import phishing_warning, secret_warning
 from kefu.safety.redaction import redact
+from kefu.safety.selectors import inbound_links_flag
 
 log = logging.getLogger(__name__)
 
@@ -404,6 +407,13 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
     subject = redact(inbound.subject).text if inbound.subject else ""
     body = redacted.text
     kinds = sorted({str(f.kind) for f in redacted.findings})
+    # Links imitating an official domain: flagged on the message for the agent, and the
+    # customer is warned (below, in the same transaction).
+    phishing = inbound_links_flag(body)
+    if phishing:
+        inbound = dataclasses.replace(
+            inbound, metadata={**inbound.metadata, "phishing_links": phishing}
+        )
     files = [attachment_check(filename=a.filename, content=a.content) for a in inbound.attachments]
     if inbound.source_id is not None and (not inbound.source_id or len(inbound.source_id) > 255):
         raise ValidationFailed("source_id must be 1 to 255 characters", field="source_id")
@@ -547,6 +557,12 @@ def _message_receive_locked(
         _secret_shared(
             conversation, redactions, language=inbound.language or contact.preferred_language
         )
+    if message.metadata.get("phishing_links"):
+        _phishing_link_received(
+            conversation,
+            message.metadata["phishing_links"],
+            language=inbound.language or contact.preferred_language,
+        )
     return ReceiveResult(message, conversation, created=True)
 
 
@@ -599,7 +615,11 @@ def _secret_shared(conversation: Conversation, kinds: list[str], *, language: st
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
-        metadata={"notice": "secret_shared", "kinds": kinds},
+        metadata={
+            "notice": "secret_shared",
+            "kinds": kinds,
+            **safety_actions.outgoing_metadata(conversation.contact),
+        },
         created_at=moment,
         updated_at=moment,
     )
@@ -625,6 +645,36 @@ def _secret_shared(conversation: Conversation, kinds: list[str], *, language: st
     _emit_conversation("conversation.updated", conversation, safety, changed=[*changed, "tags"])
 
 
+def _phishing_link_received(
+    conversation: Conversation, links: list[dict[str, Any]], *, language: str
+) -> None:
+    """The customer sent a look-alike link (often one a scammer gave them): warn them."""
+    from kefu.safety.selectors import official_domains
+
+    domains = official_domains()
+    warning = Message.objects.create(
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.OUTGOING,
+        author_label="safety",
+        body=phishing_warning(
+            language=language or conversation.language,
+            hosts=[str(link["host"]) for link in links],
+            brand=settings.SAFETY_BRAND or (domains[0] if domains else ""),
+            verify_url=f"{settings.PUBLIC_URL}/verify/",
+        ),
+        delivery_status=DeliveryStatus.SENT
+        if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
+        else DeliveryStatus.PENDING,
+        metadata={
+            "notice": "phishing_link",
+            "hosts": [link["host"] for link in links],
+            **safety_actions.outgoing_metadata(conversation.contact),
+        },
+    )
+    _emit_message(conversation, message_state(warning, attachments=[]))
+
+
 @transaction.atomic
 def message_send(
     *,
@@ -634,10 +684,19 @@ def message_send(
     attachments: list[InboundAttachment] = (),  # type: ignore[assignment]
     source_id: str | None = None,
     metadata: dict[str, Any] | None = None,  # channel details, e.g. an email reply's cc/bcc
+    override_reason: str = "",
 ) -> Message:
-    """An agent's (or the bot's) reply to the customer."""
+    """An agent's (or the bot's) reply to the customer.
+
+    The safety guard reads it first: a reply that asks for a secret, links off the official
+    domains or carries a wallet address raises GuardBlocked, unless the agent overrides with a
+    reason, which is audited and kept on the message.
+    """
     _require(actor, Perm.CONVERSATION_REPLY)
     body = _clean_body(body, allow_empty=bool(attachments))
+    overridden = safety_actions.outbound_guard(
+        body=body, actor=actor, override_reason=override_reason
+    )
     files = [attachment_check(filename=a.filename, content=a.content) for a in attachments]
     conversation = conversation_lock(conversation)
     if conversation.status == Status.CLOSED:
@@ -654,10 +713,26 @@ def message_send(
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
-        metadata=metadata or {},
+        metadata={
+            **(metadata or {}),
+            **safety_actions.outgoing_metadata(conversation.contact),
+            **(
+                safety_actions.guard_override_metadata(overridden, override_reason)
+                if overridden
+                else {}
+            ),
+        },
         created_at=moment,
         updated_at=moment,
     )
+    if overridden:
+        safety_actions.guard_override_audit(
+            message_id=message.pk,
+            conversation_id=conversation.pk,
+            actor=actor,
+            result=overridden,
+            reason=override_reason,
+        )
     stored = _store_attachments(message, files)
     fields = ["last_activity_at", "waiting_since"]
     conversation.last_activity_at = moment

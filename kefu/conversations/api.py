@@ -176,6 +176,11 @@ class ReplyIn(Schema):
     bcc: list[str] = Field(
         default_factory=list, max_length=20, description="email conversations only"
     )
+    override_reason: str = Field(
+        "",
+        max_length=500,
+        description="Send although the safety guard blocked it; recorded in the audit log.",
+    )
 
 
 def _attachments(items: list[AttachmentIn]) -> list[InboundAttachment]:
@@ -236,6 +241,7 @@ def message_reply(request: HttpRequest, conversation_id: uuid.UUID, payload: Rep
         body=payload.body,
         attachments=_attachments(payload.attachments),
         metadata=_email_copies(conversation, payload),
+        override_reason=payload.override_reason,
     )
     return Reply(201, message_state(message))
 

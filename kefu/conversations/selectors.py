@@ -190,7 +190,10 @@ def conversation_public_state(conversation: Conversation) -> PublicConversationS
 def message_author(message: Message) -> ActorRef | None:
     if message.author_agent is not None:
         return ActorRef(
-            kind="agent", id=str(message.author_agent.pk), label=message.author_agent.display_name
+            kind="agent",
+            id=str(message.author_agent.pk),
+            label=message.author_agent.display_name,
+            support_id=message.author_agent.support_id,
         )
     if message.author_contact is not None:
         contact = message.author_contact
@@ -230,6 +233,9 @@ def message_state(message: Message, *, attachments: list[Attachment] | None = No
             for a in attachments
         ],
         created_at=message.created_at,
+        anti_phishing_code=message.metadata.get("anti_phishing_code", "")
+        if message.direction == "outgoing" and not message.private
+        else "",
     )
 
 

@@ -39,6 +39,7 @@ class ActorRef(Payload):
     kind: Literal["agent", "contact", "bot", "system", "api"]
     id: str
     label: str
+    support_id: str | None = None  # an agent's public ID, checkable on /verify/
 
 
 class AgentRef(Payload):
@@ -111,6 +112,8 @@ class MessageState(Payload):
     redactions: list[str]
     attachments: list[AttachmentState]
     created_at: datetime
+    # The customer's anti-phishing code, on what kefu sends them (kefu.safety).
+    anti_phishing_code: str = ""
 
 
 class ConversationEvent(Payload):

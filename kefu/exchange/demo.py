@@ -23,6 +23,7 @@ from kefu.inboxes.actions import inbox_create
 from kefu.inboxes.adapters.base import InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
 from kefu.routing.demo import routing_demo_seed
+from kefu.safety.actions import official_channels_seed_demo
 
 DEMO_PASSWORD = "lumen-demo-2026"  # noqa: S105 - printed by `kefu demo`; a demo, not a deployment
 BRAND = "Lumen Exchange"
@@ -167,6 +168,7 @@ def _build() -> DemoWorld:
             country=country,
             preferred_language=lang,
         )
+    official_channels_seed_demo()  # before the replies: the outbound guard reads the registry
     _conversations(w)
     routing_demo_seed(w)
     return w

@@ -230,6 +230,11 @@ class ConsoleConsumer(StreamConsumer):
     async def authenticate(self) -> object | None:
         user = self.scope.get("user")
         if user is not None and getattr(user, "is_authenticated", False) and user.is_active:
+            from kefu.accounts.middleware import session_two_factor_ok
+
+            # A session that has not passed 2FA gets no more over the socket than over HTTP.
+            if not await database_sync_to_async(session_two_factor_ok)(self.scope.get("session"), user):
+                return None
             self.agent = user
             return user
         token = self.query.get("token")

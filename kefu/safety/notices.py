@@ -162,3 +162,46 @@ def _supported(language: str) -> str:
         return "zh-Hant" if any(t in low for t in ("hant", "tw", "hk", "mo")) else "zh-Hans"
     base = low.split("-")[0].split("_")[0]
     return base if base in SECRET_SHARED else "en"
+
+
+PHISHING_LINK: dict[str, str] = {
+    "en": "⚠️ Careful: {hosts} is not an official {brand} website, and it looks made to imitate one. Do not log in or connect your wallet there. Official sites are listed at {verify_url}.",
+    "zh-Hans": "⚠️ 请注意：{hosts} 不是 {brand} 的官方网站，看起来是仿冒网站。请勿在该网站登录或连接钱包。官方网站列表见 {verify_url}。",
+    "zh-Hant": "⚠️ 請注意：{hosts} 不是 {brand} 的官方網站，看起來是仿冒網站。請勿在該網站登入或連接錢包。官方網站列表見 {verify_url}。",
+    "es": "⚠️ Cuidado: {hosts} no es un sitio oficial de {brand} y parece hecho para imitarlo. No inicies sesión ni conectes tu billetera allí. Los sitios oficiales están en {verify_url}.",
+    "ja": "⚠️ ご注意ください：{hosts} は {brand} の公式サイトではなく、公式サイトを装った偽サイトの可能性があります。ログインやウォレット接続はしないでください。公式サイトの一覧：{verify_url}",
+    "ko": "⚠️ 주의: {hosts}은(는) {brand}의 공식 사이트가 아니며 공식 사이트를 흉내 낸 것으로 보입니다. 그곳에서 로그인하거나 지갑을 연결하지 마세요. 공식 사이트 목록: {verify_url}",
+    "ru": "⚠️ Осторожно: {hosts} — не официальный сайт {brand}, он похож на подделку. Не входите в аккаунт и не подключайте там кошелёк. Официальные сайты перечислены на {verify_url}.",
+    "tr": "⚠️ Dikkat: {hosts} resmi bir {brand} sitesi değil ve onu taklit ediyor gibi görünüyor. Orada giriş yapmayın veya cüzdanınızı bağlamayın. Resmi siteler: {verify_url}",
+    "fr": "⚠️ Attention : {hosts} n'est pas un site officiel de {brand} et semble l'imiter. Ne vous y connectez pas et n'y reliez pas votre portefeuille. Les sites officiels sont listés sur {verify_url}.",
+    "de": "⚠️ Vorsicht: {hosts} ist keine offizielle Website von {brand} und scheint eine nachzuahmen. Melden Sie sich dort nicht an und verbinden Sie keine Wallet. Offizielle Seiten finden Sie unter {verify_url}.",
+    "pt": "⚠️ Cuidado: {hosts} não é um site oficial da {brand} e parece feito para imitá-lo. Não faça login nem conecte sua carteira lá. Os sites oficiais estão em {verify_url}.",
+    "it": "⚠️ Attenzione: {hosts} non è un sito ufficiale di {brand} e sembra imitarlo. Non accedere e non collegare il tuo wallet lì. I siti ufficiali sono elencati su {verify_url}.",
+}
+
+ANTI_PHISHING_CODE: dict[str, str] = {
+    "en": "Your anti-phishing code: {code}",
+    "zh-Hans": "您的防钓鱼码：{code}",
+    "zh-Hant": "您的防釣魚碼：{code}",
+    "es": "Tu código antiphishing: {code}",
+    "ja": "フィッシング対策コード：{code}",
+    "ko": "피싱 방지 코드: {code}",
+    "ru": "Ваш антифишинговый код: {code}",
+    "tr": "Oltalama karşıtı kodunuz: {code}",
+    "fr": "Votre code anti-hameçonnage : {code}",
+    "de": "Ihr Anti-Phishing-Code: {code}",
+    "pt": "Seu código antiphishing: {code}",
+    "it": "Il tuo codice anti-phishing: {code}",
+}
+
+
+def phishing_warning(*, language: str, hosts: list[str], brand: str, verify_url: str) -> str:
+    lang = _supported(language)
+    joiner = "、" if lang.startswith(("zh", "ja")) else ", "
+    return PHISHING_LINK[lang].format(
+        hosts=joiner.join(dict.fromkeys(hosts)), brand=brand, verify_url=verify_url
+    )
+
+
+def anti_phishing_line(*, language: str, code: str) -> str:
+    return ANTI_PHISHING_CODE[_supported(language)].format(code=code)

@@ -747,7 +747,27 @@ function emailCopies() {
   return cc.length || bcc.length ? { cc, bcc } : {};
 }
 
-async function send() {
+// The safety guard refused the reply: show why, and offer an audited override with a reason.
+function guardShow(error) {
+  const panel = $("#guard");
+  if (!panel) return;
+  $("#guard-list").replaceChildren(...(error.violations || []).map((v) => {
+    const li = document.createElement("li");
+    li.textContent = v.message;
+    li.dataset.rule = v.rule;
+    return li;
+  }));
+  $("#guard-override").hidden = !error.overridable;
+  $("#guard-reason").value = "";
+  panel.hidden = false;
+}
+
+function guardHide() {
+  const panel = $("#guard");
+  if (panel) panel.hidden = true;
+}
+
+async function send(overrideReason = "") {
   const composer = $("#composer");
   const cid = openId();
   const body = $("#composer-body");
@@ -767,12 +787,16 @@ async function send() {
         body: text,
         attachments: files.map((f) => ({ filename: f.name, content_base64: f.content_base64 })),
         ...(mode === "note" ? {} : emailCopies()),
+        ...(overrideReason && mode !== "note" ? { override_reason: overrideReason } : {}),
       }),
     });
     if (!res.ok) {
-      toast(await errorText(res), "error");
+      const data = await res.clone().json().catch(() => null);
+      if (data?.error?.code === "guard_blocked" && data.error.violations) guardShow(data.error);
+      else toast(await errorText(res), "error");
       return;
     }
+    guardHide();
     const message = await res.json();
     if (openId() === cid) {
       body.value = "";
@@ -795,6 +819,15 @@ function autosize(el) {
   el.style.height = `${Math.min(el.scrollHeight, window.innerHeight * 0.4)}px`;
 }
 
+document.addEventListener("click", (e) => {
+  if (e.target.id !== "guard-send") return;
+  const reason = $("#guard-reason").value.trim();
+  if (!reason) {
+    $("#guard-reason").focus();
+    return;
+  }
+  send(reason);
+});
 document.addEventListener("submit", (e) => {
   if (e.target.id === "composer") {
     e.preventDefault();

@@ -14,6 +14,7 @@ from email import policy as email_policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from html import escape
 
 from kefu.inboxes.adapters.email.parse import html_to_text
 
@@ -62,6 +63,7 @@ def email_compose(
     headers: Mapping[str, str] | None = None,
     auto_submitted: bool = False,
     date: datetime | None = None,
+    anti_phishing_line: str = "",
 ) -> EmailMessage:
     """One outgoing message. Raises ValueError on input no mail server would accept.
 
@@ -69,6 +71,8 @@ def email_compose(
     every recipient. The transport passes to + cc + bcc as SMTP envelope recipients
     (`recipients_envelope`). `auto_submitted` marks automatic acknowledgements (RFC 3834)
     so other robots do not answer them. Message ids are given without <>.
+    `anti_phishing_line` (the customer's code, worded in their language by
+    kefu.safety.notices.anti_phishing_line) opens the text and HTML bodies.
     """
     envelope = recipients_envelope(to=to, cc=cc, bcc=bcc)
     if not envelope:
@@ -103,6 +107,10 @@ def email_compose(
         message[name] = _header_value(value)
 
     body_text = text if text.strip() or not html else html_to_text(html)
+    if anti_phishing_line:
+        body_text = f"{anti_phishing_line}\n\n{body_text}"
+        if html:
+            html = f'<p style="font-weight:600">{escape(anti_phishing_line)}</p>\n{html}'
     message.set_content(_text_lines(body_text), subtype="plain", charset="utf-8")
     if html:
         message.add_alternative(html, subtype="html", charset="utf-8")

@@ -30,7 +30,10 @@ def redact_command_run(
 
 
 class Command(BaseCommand):
-    help = "Safety tools. `redact` reads text on stdin and prints it with secrets redacted."
+    help = (
+        "Safety tools. `redact` reads text on stdin and prints it with secrets redacted; "
+        "`export` and `erase` a contact's data (GDPR); `retention` erases inactive contacts."
+    )
     # `stdin` is not a command-line option; call_command(..., stdin=io.StringIO(...)) passes it.
     stealth_options = ("stdin",)
 
@@ -45,8 +48,17 @@ class Command(BaseCommand):
             action="store_true",
             help="the system asked for a one-time code, so codes are kept",
         )
+        export_parser = sub.add_parser("export", help="print a contact's data as JSON")
+        export_parser.add_argument("contact_id")
+        erase_parser = sub.add_parser("erase", help="erase a contact's personal data")
+        erase_parser.add_argument("contact_id")
+        erase_parser.add_argument("--reason", required=True, help="the request reference")
+        sub.add_parser("retention", help="erase contacts inactive for KEFU_CONTACT_RETENTION_DAYS")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["subcommand"] in ("export", "erase", "retention"):
+            self._privacy(opts)
+            return
         if opts["subcommand"] == "redact":
             redact_command_run(
                 stdin=opts.get("stdin") or sys.stdin,
@@ -54,3 +66,34 @@ class Command(BaseCommand):
                 explain=opts["explain"],
                 otp_requested=opts["otp_requested"],
             )
+
+    def _privacy(self, opts: dict[str, Any]) -> None:
+        import json
+        import uuid
+
+        from django.core.management.base import CommandError
+
+        from kefu.contacts.models import Contact
+        from kefu.core.actors import Actor
+        from kefu.core.errors import KefuError
+        from kefu.safety.privacy import contact_erase, contact_export, retention_apply
+
+        actor = Actor.system("cli")
+        if opts["subcommand"] == "retention":
+            self.stdout.write(f"erased {retention_apply(actor=actor)} contact(s)")
+            return
+        try:
+            contact = Contact.objects.filter(pk=uuid.UUID(opts["contact_id"])).first()
+        except ValueError:
+            contact = None
+        if contact is None:
+            raise CommandError(f"no contact with id {opts['contact_id']}")
+        try:
+            if opts["subcommand"] == "export":
+                data = contact_export(contact=contact, actor=actor)
+                self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
+            else:
+                counts = contact_erase(contact=contact, actor=actor, reason=opts["reason"])
+                self.stdout.write(json.dumps(counts))
+        except KefuError as exc:
+            raise CommandError(exc.message) from None
