@@ -584,9 +584,18 @@ def _compose(message: Message) -> tuple[Any, str, list[str]]:
         attachments=attachments,
         headers={"Reply-To": reply_to},
         auto_submitted=bool(state.get("automatic")),
+        anti_phishing_line=_anti_phishing_line(message, language),
     )
     recipients = recipients_envelope(to=[to], cc=state.get("cc") or [], bcc=state.get("bcc") or [])
     return outgoing, config.address, recipients
+
+
+def _anti_phishing_line(message: Message, language: str) -> str:
+    """The customer's anti-phishing code as it was when the reply was written (kefu.safety)."""
+    from kefu.safety.notices import anti_phishing_line
+
+    code = (message.metadata or {}).get("anti_phishing_code")
+    return anti_phishing_line(language=language, code=code) if code else ""
 
 
 def email_outbox_sweep(*, limit: int = 50) -> int:

@@ -351,3 +351,26 @@ def test_temporary_smtp_failure_is_retried_then_fails_visibly(
     permanent.refresh_from_db()
     assert permanent.delivery_status == DeliveryStatus.FAILED
     assert "550" in permanent.delivery_error
+
+
+def test_the_customers_anti_phishing_code_opens_every_reply_email(
+    email_inbox, imap_folder, smtp_sink, demo
+):
+    from kefu.safety.actions import anti_phishing_code_set
+
+    imap_append(imap_folder, mail(message_id="m-apc@example.jp"))
+    email_inbox_poll(inbox=email_inbox)
+    conversation = Message.objects.get(source_id="m-apc@example.jp").conversation
+    anti_phishing_code_set(
+        contact=conversation.contact, code="Sakura77", source="customer",
+        actor=Actor.of_contact(conversation.contact),
+    )  # fmt: skip
+    email_outbox_sweep()  # the acknowledgement
+    smtp_sink.received.clear()
+    reply = message_send(
+        conversation=conversation, actor=Actor.of_agent(demo.agents["mei"]), body="Released."
+    )
+    assert email_reply_deliver(message_id=reply.pk) == "delivered"
+    _, _, sent = _sent(smtp_sink)
+    assert "Sakura77" in sent.get_body(("plain",)).get_content()
+    assert "Sakura77" in sent.get_body(("html",)).get_content()
