@@ -34,6 +34,14 @@ class Command(BaseCommand):
 
         kb = knowledge_demo_load(author=world.agents["ava"])
         self.stdout.write(f"Help center: {kb.summary()}.")
+        # A first topic classifier, cold-started from the help center's questions, so the demo's
+        # new conversations get topics before anyone has labelled any.
+        from kefu.intelligence.actions import triage_model_train
+        from kefu.intelligence.models import TriageSource
+        from kefu.intelligence.triage import examples_from_help_center
+
+        model = triage_model_train(examples=examples_from_help_center(), source=TriageSource.HELP_CENTER)
+        self.stdout.write(f"Topic triage: model v{model.version} from {len(model.labels)} help-center topics.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "

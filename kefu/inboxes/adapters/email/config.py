@@ -9,23 +9,19 @@ They live in `Inbox.config["email"]`:
               "after_import": "flag|move", "move_to": "Kefu/Imported", "verify_tls": true},
      "smtp": {"host", "port", "security", "username", "auth", "secret": <sealed>, "verify_tls"}}
 
-A password or OAuth2 token is given in clear once (`password`), sealed with Fernet under a
-key derived from KEFU_SECRET_KEY, and never returned: `email_config_public` shows only that
-one is set. Changing KEFU_SECRET_KEY therefore means entering the passwords again.
+A password or OAuth2 token is given in clear once (`password`), encrypted at rest by
+kefu.safety.crypto (Fernet under KEFU_ENCRYPTION_KEY, rotatable; else a key derived from
+KEFU_SECRET_KEY), and never returned: `email_config_public` shows only that one is set.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
-
 from kefu.core.errors import ValidationFailed
+from kefu.safety.crypto import SecretUnreadable, secret_decrypt, secret_encrypt
 
 SECURITY_MODES = ("ssl", "starttls", "plain")
 AUTH_MODES = ("password", "xoauth2")
@@ -40,22 +36,18 @@ _ADDRESS = re.compile(r"[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}")
 _FOLDER = re.compile(r"[^\x00-\x1f\"\\*%]{1,200}")
 
 
-def _fernet() -> Fernet:
-    key = hashlib.sha256(b"kefu.email.credentials\x00" + settings.SECRET_KEY.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def secret_seal(value: str) -> str:
-    return _fernet().encrypt(value.encode()).decode("ascii")
+    # One place for secrets at rest: kefu.safety.crypto (KEFU_ENCRYPTION_KEY, rotatable keys).
+    return secret_encrypt(value)
 
 
 def secret_open(sealed: str) -> str:
     try:
-        return _fernet().decrypt(sealed.encode("ascii")).decode()
-    except (InvalidToken, ValueError) as exc:
+        return secret_decrypt(sealed)
+    except SecretUnreadable as exc:
         raise ValidationFailed(
-            "the stored mail server password cannot be decrypted (was KEFU_SECRET_KEY changed?); "
-            "enter it again",
+            "the stored mail server password cannot be decrypted (was KEFU_ENCRYPTION_KEY or "
+            "KEFU_SECRET_KEY changed?); enter it again",
             code="email_secret_unreadable",
         ) from exc
 
