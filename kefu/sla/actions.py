@@ -15,7 +15,8 @@ event handler never act twice on one clock.
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -35,6 +36,7 @@ from kefu.routing.priority import TOPICS, topic_slug
 from kefu.sla.calendars import business_add, business_seconds, hours_check, hours_of
 from kefu.sla.models import Calendar, ClockKind, ClockState, SlaClock, SlaPolicy
 
+log = logging.getLogger(__name__)
 SLA = Actor.system("sla")
 ESCALATIONS = {"raise_priority", "notify_supervisor", "reassign"}
 
@@ -323,49 +325,65 @@ def _policy_of(c: Conversation) -> SlaPolicy | None:
 # --- the sweep -----------------------------------------------------------------------------
 
 
-def sla_sweep(*, moment: datetime | None = None, limit: int = 1000) -> dict[str, int]:
+def sla_sweep(
+    *, moment: datetime | None = None, limit: int = 1000, batch: int = 100
+) -> dict[str, int]:
     """Warn and breach the clocks whose moment has come.
 
-    Reads only `next_check_at <= now` through the partial index `sla_clock_due_idx`; each
-    clock is then re-read under `FOR UPDATE SKIP LOCKED`, so two sweeps split the work.
+    Reads only `next_check_at <= now` through the partial index `sla_clock_due_idx`, a batch
+    at a time under `FOR UPDATE SKIP LOCKED` (two sweeps split the work, none acts twice). A
+    batch commits once: per-clock transactions spent most of a sweep waiting on commits. Each
+    clock runs in a savepoint, so one failing escalation does not undo the others.
     """
     moment = moment or now()
     done = {"warned": 0, "breached": 0}
-    ids = list(
-        SlaClock.objects.filter(next_check_at__isnull=False, next_check_at__lte=moment)
-        .order_by("next_check_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for pk in ids:
+    seen = 0
+    while seen < limit:
         with transaction.atomic():
-            clock = (
+            clocks = list(
                 SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("policy", "conversation__inbox", "conversation__contact")
-                .filter(pk=pk, state=ClockState.RUNNING, next_check_at__lte=moment)
-                .first()
+                .filter(
+                    next_check_at__isnull=False,
+                    next_check_at__lte=moment,
+                    state=ClockState.RUNNING,
+                )
+                .order_by("next_check_at")[: min(batch, limit - seen)]
             )
-            if clock is None:
-                continue
-            if clock.warned_at is None and clock.warn_at and clock.warn_at <= moment:
-                clock.warned_at = moment
-                done["warned"] += 1
-                _notify(clock, "sla.warned", moment)
-                _escalate(clock, clock.policy.on_warn, "warning")
-            if clock.breached_at is None and clock.due_at and clock.due_at <= moment:
-                clock.breached_at = moment
-                done["breached"] += 1
-                _notify(clock, "sla.breached", moment)
-                _escalate(clock, clock.policy.on_breach, "breach")
-            pending = [
-                t
-                for t, d in ((clock.warn_at, clock.warned_at), (clock.due_at, clock.breached_at))
-                if d is None and t is not None
-            ]
-            clock.next_check_at = min(pending) if pending else None
-            clock.save(
-                update_fields=clock.touch_fields("warned_at", "breached_at", "next_check_at")
-            )
+            for clock in clocks:
+                try:
+                    with transaction.atomic():
+                        _sweep_one(clock, moment, done)
+                except Exception:
+                    log.exception("SLA sweep failed on clock %s", clock.pk)
+                    # Checked again next sweep rather than retried in a loop now.
+                    SlaClock.objects.filter(pk=clock.pk).update(
+                        next_check_at=moment + timedelta(seconds=60)
+                    )
+        seen += len(clocks)
+        if len(clocks) < batch:
+            break
     return done
+
+
+def _sweep_one(clock: SlaClock, moment: datetime, done: dict[str, int]) -> None:
+    if clock.warned_at is None and clock.warn_at and clock.warn_at <= moment:
+        clock.warned_at = moment
+        done["warned"] += 1
+        _notify(clock, "sla.warned", moment)
+        _escalate(clock, clock.policy.on_warn, "warning")
+    if clock.breached_at is None and clock.due_at and clock.due_at <= moment:
+        clock.breached_at = moment
+        done["breached"] += 1
+        _notify(clock, "sla.breached", moment)
+        _escalate(clock, clock.policy.on_breach, "breach")
+    pending = [
+        t
+        for t, d in ((clock.warn_at, clock.warned_at), (clock.due_at, clock.breached_at))
+        if d is None and t is not None
+    ]
+    clock.next_check_at = min(pending) if pending else None
+    clock.save(update_fields=clock.touch_fields("warned_at", "breached_at", "next_check_at"))
 
 
 def clock_state(clock: SlaClock, moment: datetime | None = None) -> dict[str, Any]:
