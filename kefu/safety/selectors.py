@@ -18,11 +18,15 @@ from kefu.safety.verify import (
 
 
 def official_domains() -> list[str]:
-    """Registry website entries plus KEFU_OFFICIAL_DOMAINS (for installs without a registry)."""
+    """Registry website entries plus KEFU_OFFICIAL_DOMAINS (for installs without a registry),
+    plus kefu's own host (KEFU_PUBLIC_URL): its help center and /verify/ are official."""
+    from urllib.parse import urlsplit
+
     rows = OfficialChannel.objects.filter(kind=ChannelKind.WEBSITE, active=True).values_list(
         "value", flat=True
     )
-    return sorted({*rows, *settings.SAFETY_OFFICIAL_DOMAINS})
+    own = urlsplit(settings.PUBLIC_URL).hostname
+    return sorted({*rows, *settings.SAFETY_OFFICIAL_DOMAINS, *([own.lower()] if own else [])})
 
 
 def brand_names() -> list[str]:

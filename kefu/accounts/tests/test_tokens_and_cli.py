@@ -106,7 +106,7 @@ def test_me_and_presence(api_as, demo):
 
 def test_demo_command_is_idempotent_with_if_empty(db):
     out = io.StringIO()
-    call_command("demo", stdout=out)
+    call_command("demo", "--no-help-center", stdout=out)
     assert "Lumen Exchange demo" in out.getvalue()
     count = Agent.objects.count()
     out = io.StringIO()

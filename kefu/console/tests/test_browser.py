@@ -53,7 +53,7 @@ def server(tmp_path_factory) -> Iterator[dict[str, str]]:
     env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_ROUTING_AUTO="0")
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "--no-triage"], env=env, check=True, capture_output=True)
     token = subprocess.run(
         [*cli, "token", "issue", "ava@lumen.exchange"],
         env=env,

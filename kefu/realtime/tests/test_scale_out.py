@@ -39,7 +39,7 @@ def cluster(tmp_path):
                KEFU_DATA_DIR=str(tmp_path), KEFU_SECRET_KEY="scale-out-test", KEFU_LOG_LEVEL="WARNING")
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "--no-help-center"], env=env, check=True, capture_output=True)
     token = subprocess.run([*cli, "token", "issue", "mei@lumen.exchange"], env=env, check=True, capture_output=True, text=True).stdout.strip()
     ports = [_port(), _port()]
     procs = [subprocess.Popen([*cli, "serve", "--port", str(p), "--no-worker", "--no-scheduler", "--log-level", "warning"], env=env) for p in ports]

@@ -27,14 +27,14 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 MAX_BYTES = 1024 * 1024  # the server's attachment limit here, so "too large" is cheap to make
 # Remembers every socket the page opens, so a test can cut the connection under the widget.
 # Chromium's offline emulation does not stop WebSockets, so while `__offline` is set a new socket
-# goes to a closed port and fails the way it does when the network is down.
+# goes to a path the server refuses and fails the way it does when the network is down.
 TRACK_SOCKETS = """
 (() => {
   const Native = window.WebSocket;
   window.__sockets = [];
   window.__offline = false;
   function Tracked(url, protocols) {
-    if (window.__offline) url = "ws://127.0.0.1:9/";
+    if (window.__offline) url = url.replace("/ws/widget/", "/ws/offline/");
     const s = protocols ? new Native(url, protocols) : new Native(url);
     window.__sockets.push(s);
     return s;
@@ -88,7 +88,7 @@ def server(tmp_path_factory):
     env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_ATTACHMENT_MAX_BYTES=str(MAX_BYTES))
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "demo", "--no-help-center"], env=env, check=True, capture_output=True)
     token = subprocess.run([*cli, "token", "issue", "mei@lumen.exchange"], env=env, check=True,
                            capture_output=True, text=True).stdout.strip()
     port = _port()
@@ -131,6 +131,8 @@ def context(browser):
 def _open_widget(page, server, query="?as=guest"):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # The widget must work under a strict Content-Security-Policy (kefu's own, or the exchange's).
+    page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
     if os.environ.get("KEFU_DEBUG_WS"):
         page.on("console", lambda m: print("console:", m.type, m.text))
         page.on("websocket", lambda ws: (print("ws open", ws.url[:60]), ws.on("framesent", lambda f: print(">>", f[:160])), ws.on("framereceived", lambda f: print("<<", f[:160])), ws.on("close", lambda w: print("ws closed"))))

@@ -17,6 +17,10 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="seed only when there are no agents yet"
         )
         parser.add_argument("--reset", action="store_true", help="delete ALL data, then seed")
+        parser.add_argument(
+            "--no-help-center", action="store_true", help="skip the help center (and the topic model built from it)"
+        )
+        parser.add_argument("--no-triage", action="store_true", help="skip training the first topic model")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["reset"]:
@@ -32,16 +36,18 @@ class Command(BaseCommand):
         # takes seconds, which every test that builds the demo world would pay.
         from kefu.knowledge.actions import knowledge_demo_load
 
-        kb = knowledge_demo_load(author=world.agents["ava"])
-        self.stdout.write(f"Help center: {kb.summary()}.")
+        if not opts["no_help_center"]:
+            kb = knowledge_demo_load(author=world.agents["ava"])
+            self.stdout.write(f"Help center: {kb.summary()}.")
         # A first topic classifier, cold-started from the help center's questions, so the demo's
         # new conversations get topics before anyone has labelled any.
         from kefu.intelligence.actions import triage_model_train
         from kefu.intelligence.models import TriageSource
         from kefu.intelligence.triage import examples_from_help_center
 
-        model = triage_model_train(examples=examples_from_help_center(), source=TriageSource.HELP_CENTER)
-        self.stdout.write(f"Topic triage: model v{model.version} from {len(model.labels)} help-center topics.")
+        if not (opts["no_help_center"] or opts["no_triage"]):
+            model = triage_model_train(examples=examples_from_help_center(), source=TriageSource.HELP_CENTER)
+            self.stdout.write(f"Topic triage: model v{model.version} from {len(model.labels)} help-center topics.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "

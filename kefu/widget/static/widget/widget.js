@@ -334,10 +334,14 @@
     "@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}";
 
   var host = el("div"), root, ui = {};
-  host.id = "kefu-widget"; host.setAttribute("style", "all:initial!important");
+  host.id = "kefu-widget"; host.style.cssText = "all:initial!important";
   function build() {
     root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
-    var style = el("style"); style.textContent = CSS; root.appendChild(style);
+    // A constructed stylesheet is not inline style: pages with a strict CSP (no 'unsafe-inline')
+    // still get a styled widget. Older browsers take a <style> element.
+    if (host.attachShadow && "adoptedStyleSheets" in root && W.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
+      var sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet];
+    } else { var style = el("style"); style.textContent = CSS; root.appendChild(style); }
     var k = ui.k = el("div", "k"); k.setAttribute("lang", LANG); root.appendChild(k);
     k.innerHTML =
       '<section class="p" role="dialog" aria-modal="false" hidden>' +
