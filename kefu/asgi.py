@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kefu.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -21,7 +21,7 @@ http_application = HttpBridge(get_wsgi_application(), threads=settings.HTTP_THRE
 websocket_application = URLRouter(websocket_urlpatterns)
 
 
-async def application(scope, receive, send):  # noqa: ANN001, ANN201 - the ASGI signature
+async def application(scope, receive, send):
     publisher_attach(asyncio.get_running_loop())
     if scope["type"] == "http":
         return await http_application(scope, receive, send)
@@ -34,5 +34,5 @@ async def application(scope, receive, send):  # noqa: ANN001, ANN201 - the ASGI 
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
-                return
+                return None
     raise ValueError(f"unsupported ASGI scope type {scope['type']!r}")

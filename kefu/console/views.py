@@ -55,8 +55,8 @@ from kefu.core.actors import Actor
 from kefu.core.errors import KefuError, NotFound, ValidationFailed
 from kefu.realtime.selectors import console_streams, stream_latest
 from kefu.routing.selectors import routing_of, routing_state
-from kefu.sla.selectors import clocks_of
 from kefu.safety.actions import contact_view_audit
+from kefu.sla.selectors import clocks_of
 
 LOGIN_URL = "/login/"
 # A conversation's thread is rendered whole up to this; longer ones start at the latest part.
