@@ -1,6 +1,6 @@
 """Email channel benchmark: IMAP import throughput end to end, and parse throughput.
 
-    .venv/bin/python bench/email.py [--messages 400] [--full] [--database-url postgres://...]
+    .venv/bin/python bench/email_import.py [--messages 400] [--full] [--database-url postgres://...]
 
 Import: a fresh database (SQLite in a temporary data directory, or --database-url), one email
 inbox pointed at a new folder of the test Dovecot (scripts/dovecot-test, started if needed).
