@@ -220,6 +220,13 @@ TRIAGE_MIN_CONFIDENCE = env_int("KEFU_TRIAGE_MIN_CONFIDENCE_PCT", 55) / 100
 TRIAGE_TEAMS = env_list("KEFU_TRIAGE_TEAMS", [])
 ENRICHMENT_ENABLED = env_bool("KEFU_ENRICHMENT", True)
 
+# --- exchange connector (docs/exchange-connector.md) and bot (docs/bot.md) --------------------
+EXCHANGE_URL = env_str("KEFU_EXCHANGE_URL").rstrip("/")
+EXCHANGE_SECRET = env_str("KEFU_EXCHANGE_SECRET", "lumen-demo-exchange-secret")
+EXCHANGE_TIMEOUT_MS = env_int("KEFU_EXCHANGE_TIMEOUT_MS", 3000)
+# The demo exchange under /demo-exchange/api/v1/, and the connector's default without an URL.
+DEMO_EXCHANGE = env_bool("KEFU_DEMO_EXCHANGE", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
