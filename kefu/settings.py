@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "kefu.widget",
     "kefu.console",
     "kefu.intelligence",
+    "kefu.bot",
 ]
 
 MIDDLEWARE = [

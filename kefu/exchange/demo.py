@@ -110,7 +110,10 @@ _CONTACTS = [
 
 
 def demo_world_build() -> DemoWorld:
-    with transaction.atomic():
+    from kefu.bot.actions import bot_paused
+
+    # The seeded customers' messages are history: the bot must not answer them on commit.
+    with bot_paused(), transaction.atomic():
         return _build()
 
 
@@ -139,7 +142,12 @@ def _build() -> DemoWorld:
         name="Website chat",
         channel_type=ChannelType.WEB_WIDGET,
         teams=[l1, sec, vip],
-        config={"greeting": "Hi! How can we help you today?", "site": "https://lumen.exchange"},
+        config={
+            "greeting": "Hi! How can we help you today?",
+            "site": "https://lumen.exchange",
+            # The support bot answers first (kefu/bot, docs/bot.md).
+            "bot": {"enabled": True, "threshold": 0.5, "handoff_vip_tier": 4},
+        },
     )
     w.inboxes["email"] = inbox_create(
         name="Email support",
