@@ -66,6 +66,8 @@ class BotSettings:
     clarify_margin: float = 0.06  # top two closer than this -> ask which one
     handoff_vip_tier: int = 4  # VIP tiers above this go straight to the VIP desk
     flows: tuple[str, ...] = ("withdrawal", "deposit", "security", "account", "kyc")
+    security_team: str = "security"  # team slugs the handoffs go to
+    vip_team: str = "vip-desk"
 
 
 def bot_settings(inbox: Inbox) -> BotSettings:
@@ -81,10 +83,43 @@ def bot_settings(inbox: Inbox) -> BotSettings:
             clarify_margin=float(raw.get("clarify_margin", base.clarify_margin)),
             handoff_vip_tier=int(raw.get("handoff_vip_tier", base.handoff_vip_tier)),
             flows=tuple(raw.get("flows", base.flows)),
+            security_team=str(raw.get("security_team", base.security_team)),
+            vip_team=str(raw.get("vip_team", base.vip_team)),
         )
     except (TypeError, ValueError):
         log.warning("inbox %s has an unreadable bot config; the bot stays off", inbox.pk)
         return BotSettings()
+
+
+def bot_configure(
+    *,
+    inbox: Inbox,
+    enabled: bool | None = None,
+    threshold: float | None = None,
+    handoff_vip_tier: int | None = None,
+) -> Inbox:
+    """Turn the bot on/off for an inbox and tune it. Bad values change nothing."""
+    from kefu.core.errors import ValidationFailed
+
+    if threshold is not None and not (0.0 <= float(threshold) <= 1.01):
+        raise ValidationFailed("threshold must be between 0 and 1", field="threshold")
+    if handoff_vip_tier is not None and int(handoff_vip_tier) < 0:
+        raise ValidationFailed("handoff_vip_tier must be 0 or more", field="handoff_vip_tier")
+    with transaction.atomic():
+        inbox = Inbox.objects.select_for_update().get(pk=inbox.pk)
+        config = dict(inbox.config or {})
+        bot = dict(config.get("bot") or {})
+        for key, value in (
+            ("enabled", enabled),
+            ("threshold", threshold),
+            ("handoff_vip_tier", handoff_vip_tier),
+        ):
+            if value is not None:
+                bot[key] = value
+        config["bot"] = bot
+        inbox.config = config
+        inbox.save(update_fields=inbox.touch_fields("config"))
+    return inbox
 
 
 @contextlib.contextmanager
@@ -174,6 +209,9 @@ class _Turn:
         intent = intent_detect(self.text)
         if s.awaiting == "confirm_freeze":
             return self._freeze_answer(intent)
+        if self.message.redactions:
+            # kefu/safety already warned the customer and put the case in front of Security.
+            return self._handoff("secret_shared", intent="secret", say=False)
         if intent.human:
             return self._handoff("asked_for_human", intent="human")
         if intent.hacked and "security" in self.cfg.flows:
@@ -552,7 +590,8 @@ class _Turn:
                 conv.conversation_update(
                     conversation=self.conversation, actor=self.actor, priority="urgent"
                 )
-            target = Team.objects.filter(slug=team).first() if team else None
+            slug = {"security": self.cfg.security_team, "vip": self.cfg.vip_team}.get(team, team)
+            target = Team.objects.filter(slug=slug).first() if slug else None
             if target is not None:
                 conv.conversation_assign(
                     conversation=self.conversation, actor=self.actor, team=target
@@ -635,6 +674,7 @@ _REASONS = {
     "exchange_unavailable": "the exchange backend did not answer; account not checked",
     "account_frozen": "the account is frozen; only security can unfreeze",
     "needs_manual_action": "a deposit needs manual matching",
+    "secret_shared": "the customer pasted a secret (removed before storage; safety warned them)",
 }
 
 

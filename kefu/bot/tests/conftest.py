@@ -77,7 +77,9 @@ class Chat:
         from kefu.conversations.models import Message
 
         return list(
-            Message.objects.filter(conversation=self.conversation, private=True, direction="outgoing")
+            Message.objects.filter(
+                conversation=self.conversation, private=True, direction="outgoing"
+            )
             .order_by("created_at")
             .values_list("body", flat=True)
         )
