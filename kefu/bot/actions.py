@@ -212,13 +212,19 @@ class _Turn:
         if self.message.redactions:
             # kefu/safety already warned the customer and put the case in front of Security.
             return self._handoff("secret_shared", intent="secret", say=False)
-        if intent.human:
-            return self._handoff("asked_for_human", intent="human")
-        if intent.hacked and "security" in self.cfg.flows:
-            return self._security(intent)
+        # Scams and takeovers first: they route to Security as urgent, which a plain "human"
+        # handoff would not ("我被假客服骗了" names 客服 but is a scam report).
         if intent.scam:
             return self._handoff("high_risk_scam", team="security", urgent=True, intent="scam")
-        if self.nlp.get("anger"):
+        if intent.hacked and intent.human:
+            return self._handoff(
+                "high_risk_hacked", team="security", urgent=True, intent="security"
+            )
+        if intent.hacked and "security" in self.cfg.flows:
+            return self._security(intent)
+        if intent.human:
+            return self._handoff("asked_for_human", intent="human")
+        if self._angry():
             return self._handoff("anger", intent="anger")
         vip = self._vip_tier()
         if vip is not None and vip > self.cfg.handoff_vip_tier:
@@ -245,6 +251,14 @@ class _Turn:
         if intent.kyc and "kyc" in self.cfg.flows and self.uid:
             return self._kyc_flow()
         return self._faq()
+
+    def _angry(self) -> bool:
+        # One cue alone ("close my account", "注销账户") is often a how-to question; anger with
+        # a strong score or several cues is a customer who wants a person now.
+        nlp = self.nlp
+        if not nlp.get("anger"):
+            return False
+        return float(nlp.get("score") or 0) <= -0.8 or len(nlp.get("reasons") or []) >= 2
 
     # --- help center -----------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ def _re(*parts: str) -> re.Pattern[str]:
 # A customer asking for a person, in the supported languages (and a few more).
 HUMAN_RE = _re(
     r"\b(?:human|agent|real person|live (?:agent|person|support|chat)|operator|representative"
-    r"|speak to (?:a |an |some)?(?:one|body|person|staff)|talk to (?:a |an |some)?(?:one|body|person|staff))s?\b",
+    r"|speak to (?:a |an |some)?(?:one|body|person|staff)|talk to (?:a |an |some)?(?:one|body|person|staff)"
+    r"|(?:need|want) (?:a |an |some)?(?:person|human|someone|one) (?:to|who))s?\b",
     r"人工|客服|真人|转接|接线员|人類|真人客服",
     r"\b(?:humano|agente|persona real|operador[a]?|asesor[a]?|hablar con (?:alguien|una persona))\b",
     r"オペレーター|担当者|人間",
@@ -65,8 +66,9 @@ HACKED_RE = _re(
 )
 # Fraud the customer fell for: no freeze helps by itself, a person must look now.
 SCAM_RE = _re(
-    r"\bscam(?:med|mer)?\b|\bfraud\w*\b|\bphishing\b|\bfake (?:support|site|app)\b",
-    r"被骗|骗子|诈骗|钓鱼|假客服",
+    r"\bscam(?:med|mer)?\b|\bfraud\w*\b|\bfake (?:support|site|app|agent)\b"
+    r"|\b(?:a|this|the) phishing (?:site|link|email|page|message)\b|\bphished\b",
+    r"被骗|骗子|诈骗|被钓鱼|假客服|假网站",
     r"\bestafa\w*\b|\bfraude\b|\bsuplantaci[oó]n\b|\bme estafaron\b",
     r"詐欺",
 )
