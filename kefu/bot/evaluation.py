@@ -165,7 +165,13 @@ def _play(rows: list[dict[str, Any]], report: EvalReport, threshold: float | Non
         right = row.get("articles")
         wrong = right is not None and any(a not in right for a in articles)
         expected_reason = row.get("reason", "")
-        resolved = not handoff and not wrong and (not right or any(a in right for a in articles))
+        # Resolved: a conversation that should stay with the bot did, and got a right answer.
+        resolved = (
+            row["expect"] == "contained"
+            and not handoff
+            and not wrong
+            and (not right or any(a in right for a in articles))
+        )
         ok_handoff = bool(handoff) and (not expected_reason or handoff == expected_reason)
         report.outcomes.append(
             Outcome(
