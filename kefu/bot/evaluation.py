@@ -44,6 +44,7 @@ class Outcome:
 class EvalReport:
     outcomes: list[Outcome] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    turn_kinds: list[str] = field(default_factory=list)  # per latency: faq | flow | handoff | other
 
     def figures(self, lang: str | None = None) -> dict[str, Any]:
         rows = [o for o in self.outcomes if lang is None or o.lang == lang]
@@ -154,6 +155,7 @@ def _play(rows: list[dict[str, Any]], report: EvalReport, threshold: float | Non
                 if turn is None:
                     continue
                 report.latencies_ms.append(turn.ms)
+                report.turn_kinds.append(_kind(turn))
                 replies.extend(turn.replies)
                 if turn.article:
                     articles.append(turn.article)
@@ -187,6 +189,16 @@ def _play(rows: list[dict[str, Any]], report: EvalReport, threshold: float | Non
                 expected_reason=expected_reason,
             )
         )
+
+
+def _kind(turn: Any) -> str:
+    if turn.handoff:
+        return "handoff"
+    if turn.intent in {"faq", "clarified"}:
+        return "faq"
+    if turn.intent.endswith("_status") or turn.intent in {"security", "account_locked"}:
+        return "flow"
+    return "other"
 
 
 def report_lines(report: EvalReport, *, verbose: bool = False) -> list[str]:
