@@ -227,6 +227,8 @@ EXCHANGE_SECRET = env_str("KEFU_EXCHANGE_SECRET", "lumen-demo-exchange-secret")
 EXCHANGE_TIMEOUT_MS = env_int("KEFU_EXCHANGE_TIMEOUT_MS", 3000)
 # The demo exchange under /demo-exchange/api/v1/, and the connector's default without an URL.
 DEMO_EXCHANGE = env_bool("KEFU_DEMO_EXCHANGE", True)
+# Kill switch for the support bot on every inbox (each inbox also has config["bot"]["enabled"]).
+BOT_ENABLED = env_bool("KEFU_BOT", True)
 
 LOGGING = {
     "version": 1,

@@ -172,6 +172,13 @@ def bot_handle(*, message: Message) -> BotTurn | None:
         return None
     if conversation.assignee_id is not None or conversation.status == Status.CLOSED:
         return None
+    if not settings.BOT_ENABLED:
+        return None
+    if Message.objects.filter(
+        conversation=conversation, direction=Direction.OUTGOING, author_agent__isnull=False
+    ).exists():
+        # An agent has stepped in: the conversation is theirs, even before anyone assigns it.
+        return None
     started = time.perf_counter()
     with transaction.atomic():
         session, _ = BotSession.objects.select_for_update().get_or_create(conversation=conversation)

@@ -304,6 +304,23 @@ def test_the_bot_is_silent_when_an_agent_has_the_conversation(chat, world):
     assert c.say("how do I deposit?") is None
 
 
+def test_the_bot_is_silent_once_an_agent_has_replied(chat, world):
+    from kefu.conversations.actions import message_send
+    from kefu.core.actors import Actor
+
+    c = chat()
+    assert c.say("hi") is not None
+    message_send(
+        conversation=c.conversation, actor=Actor.of_agent(world.agents["sam"]), body="Hi, Sam here."
+    )
+    assert c.say("how do I deposit crypto?") is None
+
+
+def test_the_kill_switch_silences_the_bot(chat, settings):
+    settings.BOT_ENABLED = False
+    assert chat().say("how do I deposit crypto?") is None
+
+
 def test_the_bot_is_silent_where_it_is_off(world, db):
     from kefu.bot.actions import bot_handle
     from kefu.conversations.actions import message_receive
