@@ -21,8 +21,12 @@ def world(django_db_setup, django_db_blocker) -> Iterator[Any]:
     from kefu.knowledge.search import INDEX
 
     with django_db_blocker.unblock():
+        from kefu.bot.actions import bot_configure
+
         w = demo_world_build()
         knowledge_demo_load(author=w.agents["ava"])
+        # What `kefu demo` does once the help center is in.
+        w.inboxes["chat"] = bot_configure(inbox=w.inboxes["chat"], enabled=True)
         try:
             yield w
         finally:

@@ -50,6 +50,7 @@ def server(tmp_path_factory) -> Iterator[dict[str, str]]:
         if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"
     }
     env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING")
+    env["KEFU_BOT"] = "0"  # these tests are about agents and customers; kefu/bot/tests/test_browser.py covers the bot
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
     subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)

@@ -34,6 +34,10 @@ class Command(BaseCommand):
 
         kb = knowledge_demo_load(author=world.agents["ava"])
         self.stdout.write(f"Help center: {kb.summary()}.")
+        from kefu.bot.actions import bot_configure
+
+        bot_configure(inbox=world.inboxes["chat"], enabled=True)
+        self.stdout.write("Support bot: on in the Website chat inbox (KEFU_BOT=0 silences it).")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "
