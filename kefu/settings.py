@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "kefu.intelligence",
     "kefu.routing",
     "kefu.sla",
+    "kefu.bot",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,15 @@ TRIAGE_MIN_CONFIDENCE = env_int("KEFU_TRIAGE_MIN_CONFIDENCE_PCT", 55) / 100
 # topic=team-slug pairs overriding the suggested team per topic (see nlp.md for the defaults).
 TRIAGE_TEAMS = env_list("KEFU_TRIAGE_TEAMS", [])
 ENRICHMENT_ENABLED = env_bool("KEFU_ENRICHMENT", True)
+
+# --- exchange connector (docs/exchange-connector.md) and bot (docs/bot.md) --------------------
+EXCHANGE_URL = env_str("KEFU_EXCHANGE_URL").rstrip("/")
+EXCHANGE_SECRET = env_str("KEFU_EXCHANGE_SECRET", "lumen-demo-exchange-secret")
+EXCHANGE_TIMEOUT_MS = env_int("KEFU_EXCHANGE_TIMEOUT_MS", 3000)
+# The demo exchange under /demo-exchange/api/v1/, and the connector's default without an URL.
+DEMO_EXCHANGE = env_bool("KEFU_DEMO_EXCHANGE", True)
+# Kill switch for the support bot on every inbox (each inbox also has config["bot"]["enabled"]).
+BOT_ENABLED = env_bool("KEFU_BOT", True)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("kefu.widget.urls")),
     path("help/", include("kefu.knowledge.urls")),
     path("console/", include("kefu.console.urls")),
+    path("demo-exchange/api/v1/", include("kefu.exchange.urls")),
     path("login/", console_views.LoginView.as_view(), name="login"),
     path("logout/", console_views.LogoutView.as_view(), name="logout"),
     path("verify/", safety_views.verify_page, name="verify"),

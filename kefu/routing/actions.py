@@ -261,6 +261,16 @@ def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
     return profile
 
 
+def _bot_holds(conversation: Conversation) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("kefu.bot"):
+        return False
+    from kefu.bot.selectors import bot_holds
+
+    return bot_holds(conversation)
+
+
 def conversation_route(
     *,
     conversation: Conversation,
@@ -278,6 +288,9 @@ def conversation_route(
     with transaction.atomic():
         c = _lock_waiting(conversation.pk, reassign=reassign)
         if c is None:
+            return None
+        if not reassign and _bot_holds(c):
+            # The support bot answers first; its handoff (a note) brings the conversation back here.
             return None
         moment = moment or now()
         try:

@@ -51,6 +51,7 @@ def server(tmp_path_factory) -> Iterator[dict[str, str]]:
     }
     # Routing off: these flows need conversations that stay unassigned (kefu/routing tests it).
     env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_ROUTING_AUTO="0")
+    env["KEFU_BOT"] = "0"  # these tests are about agents and customers; kefu/bot/tests/test_browser.py covers the bot
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
     subprocess.run([*cli, "demo", "--no-triage"], env=env, check=True, capture_output=True)

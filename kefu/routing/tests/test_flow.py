@@ -92,3 +92,30 @@ def test_the_nlp_of_the_message_feeds_the_priority(demo, auto, django_capture_on
 
     assert routing_of(furious).base_score > routing_of(calm).base_score
     assert any(r["label"].lower().startswith("anger") for r in routing_of(furious).reasons)
+
+
+def test_the_bot_answers_first_and_routing_takes_over_at_its_handoff(
+    demo, auto, settings, django_capture_on_commit_callbacks
+):
+    from kefu.bot.actions import bot_configure
+    from kefu.bot.models import BotSession
+
+    settings.BOT_ENABLED = True
+    bot_configure(inbox=demo.inboxes["chat"], enabled=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(identity="flow-bot", body="Hello", language="en"),
+        ).conversation
+    c = Conversation.objects.get(pk=first.pk)
+    assert c.assignee is None  # the bot holds it
+    assert c.messages.filter(direction="outgoing", author_agent__isnull=True, private=False).exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        conv.message_receive(
+            inbox=demo.inboxes["chat"],
+            inbound=InboundMessage(identity="flow-bot", body="I want to talk to a human agent please"),
+        )
+    assert BotSession.objects.get(conversation=c).handed_off_at is not None
+    c.refresh_from_db()
+    assert c.assignee is not None  # routed at the handoff

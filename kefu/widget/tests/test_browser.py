@@ -86,6 +86,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("kefu-widget-e2e")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"}
     env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_ATTACHMENT_MAX_BYTES=str(MAX_BYTES))
+    env["KEFU_BOT"] = "0"  # these tests are about agents and customers; kefu/bot/tests/test_browser.py covers the bot
     cli = [sys.executable, "-m", "kefu.cli"]
     subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
     subprocess.run([*cli, "demo", "--no-help-center"], env=env, check=True, capture_output=True)

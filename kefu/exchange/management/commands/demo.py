@@ -48,6 +48,11 @@ class Command(BaseCommand):
         if not (opts["no_help_center"] or opts["no_triage"]):
             model = triage_model_train(examples=examples_from_help_center(), source=TriageSource.HELP_CENTER)
             self.stdout.write(f"Topic triage: model v{model.version} from {len(model.labels)} help-center topics.")
+        if not opts["no_help_center"]:  # the bot answers from the help center
+            from kefu.bot.actions import bot_configure
+
+            bot_configure(inbox=world.inboxes["chat"], enabled=True)
+            self.stdout.write("Support bot: on in the Website chat inbox (KEFU_BOT=0 silences it).")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "
