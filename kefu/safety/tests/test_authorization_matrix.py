@@ -211,12 +211,254 @@ API: dict[tuple[str, str], tuple[dict[str, str], Callable[[Any, Any], Request]]]
         ),
     ),
 }
+# Reports (REPORT_VIEW): supervisors, analysts and admins; not agents.
+REPORTS = {"admin": "ok", "supervisor": "ok", "agent": "no", "analyst": "ok"}
+API |= {
+    # Help center, agents' side: every active agent reads (analysts too: they read the
+    # procedures and the gap report); drafting is for the staff; what customers see
+    # (publish, unpublish, restore-and-publish) is for supervisors and admins.
+    ("GET", "/api/v1/help/kb/search"): (
+        ALL,
+        lambda d, a: ("get", "/api/v1/help/kb/search", {"q": "deposit", "lang": "en"}),
+    ),
+    ("GET", "/api/v1/help/kb/gaps"): (ALL, lambda d, a: ("get", "/api/v1/help/kb/gaps", None)),
+    ("GET", "/api/v1/help/kb/articles"): (
+        ALL,
+        lambda d, a: ("get", "/api/v1/help/kb/articles", None),
+    ),
+    ("GET", "/api/v1/help/kb/articles/{article_id}"): (
+        ALL,
+        lambda d, a: ("get", f"/api/v1/help/kb/articles/{_article(d, internal=True).pk}", None),
+    ),
+    ("GET", "/api/v1/help/kb/articles/{article_id}/translations/{lang}/revisions"): (
+        ALL,
+        lambda d, a: (
+            "get",
+            f"/api/v1/help/kb/articles/{_article(d).pk}/translations/en/revisions",
+            None,
+        ),
+    ),
+    ("POST", "/api/v1/help/kb/articles"): (
+        STAFF,
+        lambda d, a: (
+            "post",
+            "/api/v1/help/kb/articles",
+            {"slug": f"m-{uuid.uuid4().hex[:8]}", "title": "Deposits", "body": "How to deposit."},
+        ),
+    ),
+    ("POST", "/api/v1/help/kb/articles/from-conversation"): (
+        STAFF,
+        lambda d, a: (
+            "post",
+            "/api/v1/help/kb/articles/from-conversation",
+            {"conversation_id": str(_resolved_conversation(d).pk)},
+        ),
+    ),
+    ("PATCH", "/api/v1/help/kb/articles/{article_id}"): (
+        STAFF,  # not live yet: a draft's placement is the writer's; a live one needs a publisher
+        lambda d, a: ("patch", f"/api/v1/help/kb/articles/{_article(d).pk}", {"position": 3}),
+    ),
+    ("PUT", "/api/v1/help/kb/articles/{article_id}/translations/{lang}/draft"): (
+        STAFF,
+        lambda d, a: (
+            "put",
+            f"/api/v1/help/kb/articles/{_article(d, publish=True).pk}/translations/en/draft",
+            {"title": "Deposits", "body": "How to deposit, revised."},
+        ),
+    ),
+    ("POST", "/api/v1/help/kb/articles/{article_id}/translations/{lang}/publish"): (
+        SUPERVISORS,
+        lambda d, a: (
+            "post",
+            f"/api/v1/help/kb/articles/{_article(d).pk}/translations/en/publish",
+            {},
+        ),
+    ),
+    ("POST", "/api/v1/help/kb/articles/{article_id}/unpublish"): (
+        SUPERVISORS,
+        lambda d, a: (
+            "post",
+            f"/api/v1/help/kb/articles/{_article(d, publish=True).pk}/unpublish",
+            None,
+        ),
+    ),
+    (
+        "POST",
+        "/api/v1/help/kb/articles/{article_id}/translations/{lang}/revisions/{number}/restore",
+    ): (
+        SUPERVISORS,
+        lambda d, a: (
+            "post",
+            f"/api/v1/help/kb/articles/{_article(d, publish=True, revisions=2).pk}"
+            "/translations/en/revisions/1/restore",
+            {"publish": True},
+        ),
+    ),
+    # Email inboxes' mail-server settings and import failures: admins (INBOX_MANAGE).
+    ("GET", "/api/v1/inboxes/{inbox_id}/email"): (
+        ADMINS,
+        lambda d, a: ("get", f"/api/v1/inboxes/{d.inboxes['email'].pk}/email", None),
+    ),
+    ("PUT", "/api/v1/inboxes/{inbox_id}/email"): (
+        ADMINS,
+        lambda d, a: (
+            "put",
+            f"/api/v1/inboxes/{d.inboxes['email'].pk}/email",
+            {"address": "support@lumen.exchange", "from_name": "Lumen Support"},
+        ),
+    ),
+    ("GET", "/api/v1/inboxes/{inbox_id}/email/failures"): (
+        ADMINS,
+        lambda d, a: ("get", f"/api/v1/inboxes/{d.inboxes['email'].pk}/email/failures", None),
+    ),
+    # Routing: a conversation's routing follows its visibility; queues follow team membership;
+    # others' routing profiles are for supervisors/analysts/admins, changing them for admins.
+    ("GET", "/api/v1/routing/conversations/{conversation_id}"): (
+        STAFF,
+        lambda d, a: ("get", f"/api/v1/routing/conversations/{_fresh_conversation(d).pk}", None),
+    ),
+    ("GET", "/api/v1/routing/conversations/{conversation_id}/position"): (
+        STAFF,
+        lambda d, a: (
+            "get",
+            f"/api/v1/routing/conversations/{_fresh_conversation(d).pk}/position",
+            None,
+        ),
+    ),
+    ("POST", "/api/v1/routing/conversations/{conversation_id}/escalate"): (
+        STAFF,
+        lambda d, a: (
+            "post",
+            f"/api/v1/routing/conversations/{_waiting_conversation(d).pk}/escalate",
+            {"note": "API keys issue"},
+        ),
+    ),
+    ("GET", "/api/v1/routing/queues"): (ALL, lambda d, a: ("get", "/api/v1/routing/queues", None)),
+    ("GET", "/api/v1/routing/queues/{queue_id}/conversations"): (
+        STAFF,
+        lambda d, a: ("get", f"/api/v1/routing/queues/{_english_queue()}/conversations", None),
+    ),
+    ("POST", "/api/v1/routing/queues/{queue_id}/pick"): (
+        STAFF,
+        lambda d, a: (
+            "post",
+            f"/api/v1/routing/queues/{_english_queue(_waiting_conversation(d))}/pick",
+            None,
+        ),
+    ),
+    ("GET", "/api/v1/routing/agents/{agent_id}/profile"): (
+        REPORTS,  # someone else's profile; everyone may read their own (agents/me/profile)
+        lambda d, a: ("get", f"/api/v1/routing/agents/{d.agents['sam'].pk}/profile", None),
+    ),
+    ("PATCH", "/api/v1/routing/agents/{agent_id}/profile"): (
+        ADMINS,
+        lambda d, a: (
+            "patch",
+            f"/api/v1/routing/agents/{d.agents['sam'].pk}/profile",
+            {"skills": ["deposits"]},
+        ),
+    ),
+    # SLA: clocks follow the conversation; policies and calendars are configuration every
+    # agent works to; metrics are reports.
+    ("GET", "/api/v1/sla/conversations/{conversation_id}/clocks"): (
+        STAFF,
+        lambda d, a: ("get", f"/api/v1/sla/conversations/{_fresh_conversation(d).pk}/clocks", None),
+    ),
+    ("GET", "/api/v1/sla/policies"): (ALL, lambda d, a: ("get", "/api/v1/sla/policies", None)),
+    ("GET", "/api/v1/sla/calendars"): (ALL, lambda d, a: ("get", "/api/v1/sla/calendars", None)),
+    ("GET", "/api/v1/sla/metrics/attainment"): (
+        REPORTS,
+        lambda d, a: ("get", "/api/v1/sla/metrics/attainment", None),
+    ),
+    ("GET", "/api/v1/sla/metrics/backlog"): (
+        REPORTS,
+        lambda d, a: ("get", "/api/v1/sla/metrics/backlog", None),
+    ),
+    ("GET", "/api/v1/sla/metrics/response-times"): (
+        REPORTS,
+        lambda d, a: ("get", "/api/v1/sla/metrics/response-times", None),
+    ),
+}
 # Public by design: the widget (its own session proof), signed inbound and /verify.
 PUBLIC = {
     ("POST", "/api/v1/widget/sessions"),
     ("GET", "/api/v1/widget/state"),
     ("GET", "/api/v1/verify"),
+    # The widget's uploads, downloads and leave-an-email: the X-Kefu-Session token is the proof.
+    ("POST", "/api/v1/widget/attachments"),
+    ("GET", "/api/v1/widget/attachments/{attachment_id}"),
+    ("POST", "/api/v1/widget/email"),
+    # The public help center (widget, portal, auto-replies): published public articles only.
+    ("GET", "/api/v1/help/suggest"),
+    ("GET", "/api/v1/help/articles/{slug}"),
+    ("POST", "/api/v1/help/articles/{slug}/feedback"),  # "was this helpful?" from customers
+    ("POST", "/api/v1/help/searches/{search_id}/click"),  # customers' click-through on suggest
 }
+
+
+def _article(
+    demo: Any, *, publish: bool = False, internal: bool = False, revisions: int = 1
+) -> Any:
+    from kefu.core.actors import Actor
+    from kefu.knowledge.actions import (
+        article_create,
+        article_draft_save,
+        article_publish,
+        category_save,
+    )
+
+    actor = Actor.of_agent(demo.agents["ava"])
+    category = category_save(slug="matrix", title={"en": "Matrix"}, actor=actor)
+    article = article_create(
+        slug=f"m-{uuid.uuid4().hex[:10]}", actor=actor, category=category, internal=internal
+    )
+    for n in range(revisions):
+        article_draft_save(
+            article=article,
+            language="en",
+            title="Deposits",
+            body=f"How to deposit ({n}).",
+            actor=actor,
+        )
+    if publish:
+        article_publish(article=article, language="en", actor=actor, embed=False)
+    return article
+
+
+def _resolved_conversation(demo: Any) -> Any:
+    from kefu.conversations.actions import conversation_set_status, message_send
+    from kefu.core.actors import Actor
+
+    c = _fresh_conversation(demo)
+    ava = Actor.of_agent(demo.agents["ava"])
+    message_send(conversation=c, actor=ava, body="Your deposit is credited now.")
+    return conversation_set_status(conversation=c, actor=ava, status="resolved")
+
+
+def _waiting_conversation(demo: Any) -> Any:
+    """An English trading question waiting in L1 English (no one auto-assigned)."""
+    from kefu.conversations.actions import conversation_update
+    from kefu.core.actors import Actor
+    from kefu.routing.actions import conversation_prioritize, routing_profile_set
+
+    system = Actor.system("matrix")
+    for key in ("mei", "sam", "lucia"):
+        routing_profile_set(agent=demo.agents[key], actor=system, auto_assign=False)
+    c = message_receive(
+        inbox=demo.inboxes["chat"],
+        inbound=InboundMessage(
+            identity=f"m-{uuid.uuid4().hex[:10]}", body="orders failing", language="en"
+        ),
+    ).conversation
+    conversation_update(conversation=c, actor=system, topic="trading")
+    conversation_prioritize(conversation=c)
+    return c
+
+
+def _english_queue(_: Any = None) -> str:
+    from kefu.routing.models import Queue
+
+    return str(Queue.objects.get(name="L1 English").pk)
 
 
 def _merge(demo: Any) -> str:
