@@ -210,6 +210,14 @@ CONTACT_RETENTION_DAYS = env_int("KEFU_CONTACT_RETENTION_DAYS", 0)
 # --- safety (kefu/safety; docs/subsystems/safety.md) -----------------------------------------
 # Official domains besides the registry's website entries (the admin's "Official channels").
 SAFETY_OFFICIAL_DOMAINS = env_list("KEFU_OFFICIAL_DOMAINS", [])
+# Not official, but replies may link them: public block explorers (a TxID's status). The
+# outbound guard lets these through; /verify/ never calls them official.
+SAFETY_TRUSTED_LINK_DOMAINS = env_list(
+    "KEFU_TRUSTED_LINK_DOMAINS",
+    ["etherscan.io", "bscscan.com", "arbiscan.io", "polygonscan.com", "optimistic.etherscan.io",
+     "basescan.org", "tronscan.org", "solscan.io", "mempool.space", "blockchair.com",
+     "xrpscan.com", "tonviewer.com", "tonscan.org", "explorer.solana.com"],
+)
 SAFETY_BRAND_NAMES = env_list("KEFU_BRAND_NAMES", [])
 SAFETY_BRAND = env_str("KEFU_BRAND", "")  # the name customers know; else the first official domain
 # Outbound guard rules switched off (ask_password, ask_seed_phrase, ask_private_key, ask_otp,

@@ -69,7 +69,8 @@ def outbound_guard(*, body: str, actor: Actor, override_reason: str = "") -> Gua
     """
     if actor.kind == ActorKind.SYSTEM or not body:
         return None
-    result = outbound_check(body, official_domains=official_domains(), rules=guard_rules())
+    allowed_sites = [*official_domains(), *settings.SAFETY_TRUSTED_LINK_DOMAINS]
+    result = outbound_check(body, official_domains=allowed_sites, rules=guard_rules())
     if not result.blocked:
         return None
     allowed = settings.SAFETY_GUARD_ALLOW_OVERRIDE and actor.kind == ActorKind.AGENT

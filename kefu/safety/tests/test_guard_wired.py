@@ -20,6 +20,7 @@ ASKS = [
     ("ru", "Пришлите, пожалуйста, код из SMS, чтобы мы разблокировали аккаунт."),
     ("ja", "本人確認のため、パスワードを教えてください。"),
     ("en", "Log in at https://lumen-exchange-support.com/verify to unlock the withdrawal."),
+    ("en", "Check it on https://etherscan-io.app/tx/0x1 and connect your wallet there."),
     ("en", "Send the USDT to 0x52908400098527886E0F7030069857D2E4169EE7 and we will credit it."),
 ]
 SAFE = [
@@ -27,6 +28,8 @@ SAFE = [
     "请勿向任何人透露您的助记词或验证码。",
     "Nunca compartas tu contraseña con nadie, ni siquiera con nosotros.",
     "Your withdrawal TxID is 7f3c9a2b8e1d4f6a0c5b9e8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f.",
+    # Block explorers are not official, but showing a customer their transaction is the job.
+    "You can follow it here: https://etherscan.io/tx/0x7f3c9a2b8e1d4f6a0c5b9e8d7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f",
 ]
 
 
@@ -129,3 +132,8 @@ def test_notes_are_not_guarded(api_as, demo):
         {"body": "Customer was sent to lumen-support-desk.com, asked for the seed phrase."},
     )
     assert res.status_code == 201
+
+
+def test_a_block_explorer_may_be_linked_but_is_never_called_official(demo, client):
+    res = client.get("/api/v1/verify", {"kind": "website", "value": "etherscan.io"})
+    assert res.status_code == 200 and res.json()["official"] is False

@@ -151,10 +151,21 @@ def _send(page, text):
 
 def _conversation_id(page) -> str:
     """The conversation the widget follows, from what it keeps in localStorage."""
-    page.wait_for_function("Object.keys(localStorage).some(k => k.startsWith('kefu:') && JSON.parse(localStorage[k]).cursors && Object.keys(JSON.parse(localStorage[k]).cursors).length)")
+    _wait_js(page, "Object.keys(localStorage).some(k => k.startsWith('kefu:') && JSON.parse(localStorage[k]).cursors && Object.keys(JSON.parse(localStorage[k]).cursors).length)")
     state = page.evaluate("JSON.parse(localStorage[Object.keys(localStorage).find(k => k.startsWith('kefu:'))])")
     (stream,) = state["cursors"]
     return stream.split(":", 1)[1]
+
+
+def _wait_js(page, expression: str, timeout: float = 15.0) -> None:
+    """Poll a page expression until true. page.wait_for_function evaluates its string with eval
+    inside the page, which a strict Content-Security-Policy (the demo page's) refuses."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if page.evaluate(expression):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"not true within {timeout}s: {expression[:80]}")
 
 
 def _bubbles(page, side):
@@ -264,7 +275,7 @@ def test_chinese_widget_refuses_an_oversized_file_and_sends_an_image(server, con
     assert stored[-1]["body"] == "这是提现记录截图"
     assert [(a["filename"], a["content_type"]) for a in stored[-1]["attachments"]] == [("txid.png", "image/png")]
     # The image is shown from the server's copy once the stored message replaces the pending one.
-    page.wait_for_function("""() => {
+    _wait_js(page, """(() => {
       const img = document.querySelector('#kefu-widget').shadowRoot.querySelector('.r.me img.im');
       return img && img.src.startsWith('blob:') && img.complete && img.naturalWidth === 1;
-    }""")
+    })()""")
