@@ -20,6 +20,7 @@ fingerprint query shows a change (a publish in any process).
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import math
 import re
@@ -182,6 +183,13 @@ class _Snapshot:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @functools.cached_property
+    def language_codes(self) -> tuple[list[str], np.ndarray]:
+        """(distinct languages, per row its index there): per-language sums in one bincount."""
+        names = sorted(set(self.languages))
+        index = {name: i for i, name in enumerate(names)}
+        return names, np.fromiter((index[x] for x in self.languages), dtype=np.int64, count=len(self.languages))
 
 
 _EMPTY_F32 = np.zeros((0, DIM), dtype=np.float32)
@@ -558,21 +566,15 @@ def _language_offsets(snap: _Snapshot, cand: np.ndarray, sims: np.ndarray, visib
     beats the English article that answers a Chinese question. Each language's documents are
     shifted by the gap between their mean similarity to the query and the best language's.
     """
-    langs = np.asarray(snap.languages)
-    out = np.zeros(len(cand), dtype=np.float32)
-    means: dict[str, float] = {}
-    for lang in set(snap.languages):
-        rows = (langs == lang) & visible
-        if rows.sum() >= LANGUAGE_MIN_DOCS:
-            means[lang] = float(sims[rows].mean())
-    if len(means) < 2:
-        return out
-    top = max(means.values())
-    for i, r in enumerate(cand.tolist()):
-        mean = means.get(snap.languages[r])
-        if mean is not None:
-            out[i] = LANGUAGE_CENTERING * (top - mean)
-    return out
+    names, codes = snap.language_codes
+    counts = np.bincount(codes[visible], minlength=len(names))
+    trusted = counts >= LANGUAGE_MIN_DOCS
+    if trusted.sum() < 2:
+        return np.zeros(len(cand), dtype=np.float32)
+    sums = np.bincount(codes[visible], weights=sims[visible], minlength=len(names))
+    means = np.where(trusted, sums / np.maximum(counts, 1), np.nan)
+    gap = np.nan_to_num(np.nanmax(means) - means, nan=0.0)  # untrusted languages: no shift
+    return (LANGUAGE_CENTERING * gap[codes[cand]]).astype(np.float32)
 
 
 def _semantic(snap: _Snapshot, cand: np.ndarray, sims: np.ndarray, qvec: np.ndarray) -> np.ndarray:
