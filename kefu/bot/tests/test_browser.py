@@ -5,14 +5,10 @@ the bot's handoff note in the console."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 
-import httpx
 import pytest
+
+from kefu.core.testing import demo_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -28,51 +24,11 @@ ARGS = [
 PASSWORD = "lumen-demo-2026"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kefu-bot-e2e")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"
-    }
-    env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_EMBEDDING_THREADS="1")
-    cli = [sys.executable, "-m", "kefu.cli"]
-    subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*cli, "demo"], env=env, check=True, capture_output=True)
-    port = _port()
-    proc = subprocess.Popen(
-        [
-            *cli,
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-worker",
-            "--no-scheduler",
-        ],
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+    with demo_server(tmp_path_factory.mktemp("kefu-bot-e2e"), env={"KEFU_EMBEDDING_THREADS": "1"}) as srv:
+        yield srv.base
 
 
 @pytest.fixture(scope="module")

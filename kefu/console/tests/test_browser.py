@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,6 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from kefu.core.testing import demo_server
 
 pytestmark = pytest.mark.browser
 
@@ -34,64 +33,21 @@ CHROMIUM_ARGS = [
 PASSWORD = "lumen-demo-2026"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[dict[str, str]]:
     """A fresh install: migrate, seed the demo, serve on a free port."""
-    data = tmp_path_factory.mktemp("console-e2e")
     env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"
+        "KEFU_ROUTING_AUTO": "0",  # these flows need conversations that stay unassigned (kefu/routing tests it)
+        "KEFU_BOT": "0",  # these tests are about agents and customers; kefu/bot/tests covers the bot
     }
-    # Routing off: these flows need conversations that stay unassigned (kefu/routing tests it).
-    env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_ROUTING_AUTO="0")
-    env["KEFU_BOT"] = "0"  # these tests are about agents and customers; kefu/bot/tests/test_browser.py covers the bot
-    cli = [sys.executable, "-m", "kefu.cli"]
-    subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*cli, "demo", "--no-triage"], env=env, check=True, capture_output=True)
-    token = subprocess.run(
-        [*cli, "token", "issue", "ava@lumen.exchange"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    port = _port()
-    proc = subprocess.Popen(
-        [
-            *cli,
-            "serve",
-            "--port",
-            str(port),
-            "--no-worker",
-            "--no-scheduler",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with demo_server(tmp_path_factory.mktemp("console-e2e"), env=env, demo_args=("--no-triage",),
+                     token_for="ava@lumen.exchange") as srv:  # fmt: skip
         inboxes = httpx.get(
-            f"{base}/api/v1/inboxes", headers={"Authorization": f"Bearer {token}"}
+            f"{srv.base}/api/v1/inboxes", headers={"Authorization": f"Bearer {srv.token}"}
         ).json()
         chat = next(i for i in inboxes if i["channel_type"] == "web_widget")
-        yield {"base": base, "chat_inbox": chat["id"]}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        yield {"base": srv.base, "chat_inbox": chat["id"]}
 
 
 @pytest.fixture(scope="module")

@@ -9,15 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
 from websockets.sync.client import connect
+
+from kefu.core.testing import demo_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -51,11 +49,6 @@ PNG = bytes.fromhex(
 )
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 class Server:
     def __init__(self, base: str, token: str) -> None:
@@ -83,31 +76,11 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data = tmp_path_factory.mktemp("kefu-widget-e2e")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"}
-    env.update(KEFU_DATA_DIR=str(data), KEFU_LOG_LEVEL="WARNING", KEFU_ATTACHMENT_MAX_BYTES=str(MAX_BYTES))
-    env["KEFU_BOT"] = "0"  # these tests are about agents and customers; kefu/bot/tests/test_browser.py covers the bot
-    cli = [sys.executable, "-m", "kefu.cli"]
-    subprocess.run([*cli, "migrate", "--no-input", "-v0"], env=env, check=True)
-    subprocess.run([*cli, "demo", "--no-help-center"], env=env, check=True, capture_output=True)
-    token = subprocess.run([*cli, "token", "issue", "mei@lumen.exchange"], env=env, check=True,
-                           capture_output=True, text=True).stdout.strip()
-    port = _port()
-    # No task worker or scheduler: nothing here needs them, and fewer processes start faster.
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port), "--log-level", "warning", "--no-worker", "--no-scheduler"],
-                            env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield Server(base, token)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and anything it started
-        proc.wait(timeout=20)
+    env = {"KEFU_ATTACHMENT_MAX_BYTES": str(MAX_BYTES),
+           "KEFU_BOT": "0"}  # these tests are about agents and customers; kefu/bot/tests covers the bot
+    with demo_server(tmp_path_factory.mktemp("kefu-widget-e2e"), env=env, demo_args=("--no-help-center",),
+                     token_for="mei@lumen.exchange") as srv:  # fmt: skip
+        yield Server(srv.base, srv.token)
 
 
 @pytest.fixture(scope="module")
