@@ -1,7 +1,8 @@
 """Live chat benchmark: real widget and console websockets against real `kefu serve` processes.
 
 For each setup (the embedded default: SQLite, one process, in-process realtime; and PostgreSQL +
-Redis with two server processes, customers on one and the agent console on the other):
+Redis with two server processes, customers and idle sockets spread over both as a load balancer
+would, the agent console on the second):
 
 1. opens `--idle` widget sockets that only hold their session (each its own visitor, each from
    its own forwarded client address so the per-IP abuse limits do not apply to the bench);
@@ -96,25 +97,29 @@ async def _widget(base_ws: str, token: str, i: int):
     return ws
 
 
-async def _hold_idle(base: str, base_ws: str, inbox: str, n: int) -> dict:
-    """Open n idle widget sockets; return them and how long opening took."""
+async def _hold_idle(bases: list[str], inbox: str, n: int) -> dict:
+    """Open n idle widget sockets, spread over the server processes; return them and how long
+    opening took."""
     t0 = time.perf_counter()
     sockets = []
-    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
-        sem = asyncio.Semaphore(50)
+    clients = [httpx.AsyncClient(base_url=b, timeout=60) for b in bases]
+    sem = asyncio.Semaphore(50)
 
-        async def one(i: int) -> None:
-            async with sem:
-                token = await _session(http, inbox, 100_000 + i)
-                sockets.append(await _widget(base_ws, token, 100_000 + i))
+    async def one(i: int) -> None:
+        async with sem:
+            k = i % len(bases)
+            token = await _session(clients[k], inbox, 100_000 + i)
+            sockets.append(await _widget(bases[k].replace("http", "ws"), token, 100_000 + i))
 
-        await asyncio.gather(*(one(i) for i in range(n)))
+    await asyncio.gather(*(one(i) for i in range(n)))
+    for c in clients:
+        await c.aclose()
     return {"sockets": sockets, "open_s": time.perf_counter() - t0}
 
 
-async def _chat(base_c: str, base_a: str, inbox: str, token: str, args: argparse.Namespace) -> dict:
-    """Active customers on base_c, the agent console on base_a."""
-    ws_c, ws_a = base_c.replace("http", "ws"), base_a.replace("http", "ws")
+async def _chat(bases_c: list[str], base_a: str, inbox: str, token: str, args: argparse.Namespace) -> dict:
+    """Active customers spread over bases_c (as a load balancer would), the agent on base_a."""
+    ws_a = base_a.replace("http", "ws")
     sent: dict[str, float] = {}
     replies_sent: dict[str, float] = {}
     c2a: list[float] = []
@@ -151,9 +156,10 @@ async def _chat(base_c: str, base_a: str, inbox: str, token: str, args: argparse
 
     async def customer(i: int) -> None:
         nonlocal acks
+        base_c = bases_c[i % len(bases_c)]
         async with httpx.AsyncClient(base_url=base_c, timeout=30) as http:
             session = await _session(http, inbox, i)
-        ws = await _widget(ws_c, session, i)
+        ws = await _widget(base_c.replace("http", "ws"), session, i)
 
         async def listen() -> None:
             nonlocal acks
@@ -273,15 +279,16 @@ def run_setup(setup: str, args: argparse.Namespace) -> dict:
     token = kefu(env, "token", "issue", "ava@lumen.exchange").stdout.strip()
     ports = [free_port()] + ([free_port()] if setup == "postgres" else [])
     procs = [server_start(env, workers=1, port=p) for p in ports]
-    base_c, base_a = f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[-1]}"
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    base_a = bases[-1]
     try:
         inboxes = httpx.get(f"{base_a}/api/v1/inboxes", headers={"Authorization": f"Bearer {token}"}).json()
         items = inboxes["items"] if isinstance(inboxes, dict) else inboxes
         inbox = next(i["id"] for i in items if i["channel_type"] == "web_widget")
 
         async def go() -> dict:
-            idle = await _hold_idle(base_c, base_c.replace("http", "ws"), inbox, args.idle)
-            result = await _chat(base_c, base_a, inbox, token, args)
+            idle = await _hold_idle(bases, inbox, args.idle)
+            result = await _chat(bases, base_a, inbox, token, args)
             alive = sum(1 for s in idle["sockets"] if s.state.name == "OPEN")
             for s in idle["sockets"]:
                 await s.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from kefu.config import BASE_DIR, ConfigError, env_bool, env_int, env_list, env_str
+from kefu.config import BASE_DIR, ConfigError, env_bool, env_float, env_int, env_list, env_str
 
 DEBUG = env_bool("KEFU_DEBUG", False)
 TESTING = "pytest" in sys.modules or env_bool("KEFU_TESTING", False)
@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "kefu.routing",
     "kefu.sla",
     "kefu.bot",
+    "kefu.automation",
+    "kefu.status",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +135,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Threads per process serving HTTP (see kefu/core/http_bridge.py). Each keeps its own database
 # connection; SQLite serializes writers, so more threads mostly help reads.
 HTTP_THREADS = env_int("KEFU_HTTP_THREADS", 4)
+# Threads per process for websocket database work (kefu/realtime/consumers.py); 0: Channels'
+# one shared thread (the test process: its in-memory SQLite locks whole tables across threads).
+WS_DB_THREADS = env_int("KEFU_WS_DB_THREADS", 0 if TESTING else 4)
 
 # --- redis / realtime ------------------------------------------------------------------------
 REDIS_URL = env_str("KEFU_REDIS_URL")
@@ -210,6 +215,9 @@ CONTACT_RETENTION_DAYS = env_int("KEFU_CONTACT_RETENTION_DAYS", 0)
 # --- safety (kefu/safety; docs/subsystems/safety.md) -----------------------------------------
 # Official domains besides the registry's website entries (the admin's "Official channels").
 SAFETY_OFFICIAL_DOMAINS = env_list("KEFU_OFFICIAL_DOMAINS", [])
+# How long a process keeps the official-channel registry and guard rules it read (every
+# message and reply checks them); a save in the admin clears the saving process's copy at once.
+SAFETY_CACHE_SECONDS = env_int("KEFU_SAFETY_CACHE_SECONDS", 0 if TESTING else 5)
 # Not official, but replies may link them: public block explorers (a TxID's status). The
 # outbound guard lets these through; /verify/ never calls them official.
 SAFETY_TRUSTED_LINK_DOMAINS = env_list(
@@ -224,6 +232,9 @@ SAFETY_BRAND = env_str("KEFU_BRAND", "")  # the name customers know; else the fi
 # remote_access, foreign_link, wallet_address); and whether an agent may send anyway with a reason.
 SAFETY_GUARD_RULES_OFF = env_list("KEFU_GUARD_RULES_OFF", [])
 SAFETY_GUARD_ALLOW_OVERRIDE = env_bool("KEFU_GUARD_ALLOW_OVERRIDE", True)
+# Security tips (turn on 2FA, anti-phishing code, whitelisting; we never ask for secrets) after
+# the bot's account and withdrawal flows and when an account-security case is resolved.
+SECURITY_TIPS = env_bool("KEFU_SECURITY_TIPS", True)
 
 # --- i18n ------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -264,6 +275,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 # --- product ---------------------------------------------------------------------------------
 EVENT_LOG_RETENTION_DAYS = env_int("KEFU_EVENT_LOG_RETENTION_DAYS", 7)
 REQUIRE_SERVICES = env_bool("KEFU_REQUIRE_SERVICES", False)
+# Threads per server process running deferred event subscribers (routing, SLA, bot) after the
+# sender has its answer (kefu/core/dispatch.py; 0: inline, as in the test process), and how old
+# an unhandled event must be before another process's recovery job runs it.
+DISPATCH_THREADS = env_int("KEFU_DISPATCH_THREADS", 0 if TESTING else 2)
+DISPATCH_RECOVER_AFTER = env_int("KEFU_DISPATCH_RECOVER_AFTER", 120)
+# Python's GIL switch interval in server processes (see kefu/asgi.py), in milliseconds.
+GIL_SWITCH_INTERVAL_MS = env_float("KEFU_GIL_SWITCH_INTERVAL_MS", 0.5)
+if not GIL_SWITCH_INTERVAL_MS > 0:
+    raise ConfigError(f"KEFU_GIL_SWITCH_INTERVAL_MS must be positive, not {GIL_SWITCH_INTERVAL_MS}")
 CONVERSATION_NUMBER_START = env_int("KEFU_CONVERSATION_NUMBER_START", 1001)
 # Consoles follow each inbox as this many streams (see kefu/conversations/streams.py). Changing
 # it only moves new events; connected consoles get the new list with their next hello.
@@ -277,13 +297,17 @@ ROUTING_DEFAULT_HANDLE_SECONDS = env_int("KEFU_ROUTING_DEFAULT_HANDLE_SECONDS", 
 PRIORITY_WEIGHTS = json.loads(env_str("KEFU_PRIORITY_WEIGHTS") or "{}")
 
 # --- intelligence (docs/subsystems/nlp.md) ----------------------------------------------------
-# BLAS threads of the sentence encoder; 0 = one per CPU core.
-EMBEDDING_THREADS = env_int("KEFU_EMBEDDING_THREADS", 0)
+# BLAS threads of the sentence encoder; 0 = one per CPU core. One by default: a server embeds
+# one short message at a time, many requests at once, and extra BLAS threads only spin (a
+# first chat message cost 10x the CPU with one thread per core on a busy 2-core machine).
+EMBEDDING_THREADS = env_int("KEFU_EMBEDDING_THREADS", 1)
 # Below this probability the triage classifier says "I don't know" (no topic).
 TRIAGE_MIN_CONFIDENCE = env_int("KEFU_TRIAGE_MIN_CONFIDENCE_PCT", 55) / 100
 # topic=team-slug pairs overriding the suggested team per topic (see nlp.md for the defaults).
 TRIAGE_TEAMS = env_list("KEFU_TRIAGE_TEAMS", [])
 ENRICHMENT_ENABLED = env_bool("KEFU_ENRICHMENT", True)
+# Load the NLP models when a server starts rather than on its first customer message.
+WARM_UP = env_bool("KEFU_WARM_UP", ENRICHMENT_ENABLED and not TESTING)
 
 # --- exchange connector (docs/exchange-connector.md) and bot (docs/bot.md) --------------------
 EXCHANGE_URL = env_str("KEFU_EXCHANGE_URL").rstrip("/")
@@ -293,6 +317,44 @@ EXCHANGE_TIMEOUT_MS = env_int("KEFU_EXCHANGE_TIMEOUT_MS", 3000)
 DEMO_EXCHANGE = env_bool("KEFU_DEMO_EXCHANGE", True)
 # Kill switch for the support bot on every inbox (each inbox also has config["bot"]["enabled"]).
 BOT_ENABLED = env_bool("KEFU_BOT", True)
+
+# --- outbound webhooks (docs/webhooks.md) ----------------------------------------------------
+# Dev and tests only: http:// to localhost, and any private or loopback destination.
+WEBHOOK_ALLOW_PRIVATE = env_bool("KEFU_WEBHOOK_ALLOW_PRIVATE", False)
+# Private networks a receiver may live in (CIDRs, e.g. the exchange's own 10.20.0.0/16);
+# everything else private, loopback, link-local or reserved is refused (SSRF).
+WEBHOOK_ALLOWED_NETWORKS = env_list("KEFU_WEBHOOK_ALLOWED_NETWORKS", [])
+try:
+    import ipaddress as _ipaddress
+
+    for _net in WEBHOOK_ALLOWED_NETWORKS:
+        _ipaddress.ip_network(_net, strict=False)
+except ValueError as _exc:
+    raise ConfigError(f"KEFU_WEBHOOK_ALLOWED_NETWORKS: {_exc}") from None
+# A PEM bundle of extra certificate authorities receivers' certificates may chain to.
+WEBHOOK_CA_FILE = env_str("KEFU_WEBHOOK_CA_FILE")
+# An endpoint is switched off after this many deliveries in a row failed every retry.
+WEBHOOK_DISABLE_AFTER = env_int("KEFU_WEBHOOK_DISABLE_AFTER", 5)
+WEBHOOK_LOG_RETENTION_DAYS = env_int("KEFU_WEBHOOK_LOG_RETENTION_DAYS", 30)
+
+# --- optional generative model (docs/bot.md, "LLM (optional)") ---------------------------------
+# Any OpenAI-compatible chat-completions server; off while the base URL is unset.
+LLM_BASE_URL = env_str("KEFU_LLM_BASE_URL").rstrip("/")
+LLM_API_KEY = env_str("KEFU_LLM_API_KEY")
+LLM_MODEL = env_str("KEFU_LLM_MODEL")
+LLM_TIMEOUT_MS = env_int("KEFU_LLM_TIMEOUT_MS", 8000)
+LLM_MAX_TOKENS = env_int("KEFU_LLM_MAX_TOKENS", 400)
+LLM_TEMPERATURE = env_float("KEFU_LLM_TEMPERATURE", 0.2)
+if LLM_BASE_URL and not LLM_BASE_URL.startswith(("http://", "https://")):
+    raise ConfigError(
+        f"KEFU_LLM_BASE_URL must start with http:// or https://, not {LLM_BASE_URL!r}"
+    )
+if LLM_BASE_URL and not LLM_MODEL:
+    raise ConfigError("KEFU_LLM_MODEL is required when KEFU_LLM_BASE_URL is set")
+if not 0 <= LLM_TEMPERATURE <= 2:
+    raise ConfigError(f"KEFU_LLM_TEMPERATURE must be between 0 and 2, not {LLM_TEMPERATURE}")
+if LLM_TIMEOUT_MS <= 0 or LLM_MAX_TOKENS <= 0:
+    raise ConfigError("KEFU_LLM_TIMEOUT_MS and KEFU_LLM_MAX_TOKENS must be positive")
 
 LOGGING = {
     "version": 1,

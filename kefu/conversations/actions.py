@@ -9,8 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from kefu.accounts.models import Agent, Team
 from kefu.accounts.permissions import Perm, agent_can
@@ -45,7 +46,7 @@ from kefu.inboxes.models import ChannelType, Inbox
 from kefu.intelligence.enrichment import Enrichment, enrichment_compute, enrichment_model
 from kefu.intelligence.triage import TopicClassifier
 from kefu.safety import actions as safety_actions
-from kefu.safety.notices import phishing_warning, secret_warning
+from kefu.safety.notices import phishing_warning, secret_warning, security_tip
 from kefu.safety.redaction import redact
 from kefu.safety.selectors import inbound_links_flag
 
@@ -194,12 +195,31 @@ def conversation_open(
 
 
 def conversation_lock(conversation: Conversation) -> Conversation:
-    """Re-read the conversation under a row lock (PostgreSQL) inside the caller's transaction."""
-    return (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact", "inbox", "assignee", "team")
-        .get(pk=conversation.pk)
+    """Re-read the conversation under a row lock (PostgreSQL) inside the caller's transaction.
+
+    One plain statement; the related rows the caller already loaded are reused when the fresh
+    row still points at them (a reply runs this, and the ORM's four-table join cost more to
+    build than the rest of storing the reply).
+    """
+    pk = Conversation._meta.pk
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = list(
+        Conversation.objects.raw(
+            f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s{lock}",  # noqa: S608 - table names from model meta, values as parameters
+            [pk.get_db_prep_value(conversation.pk, connection)],
+        )
     )
+    if not rows:
+        raise Conversation.DoesNotExist(f"conversation {conversation.pk} is gone")
+    fresh = rows[0]
+    for field in ("contact", "inbox", "assignee", "team"):
+        descriptor = Conversation._meta.get_field(field)
+        if not descriptor.is_cached(conversation):
+            continue
+        known = descriptor.get_cached_value(conversation)
+        if getattr(fresh, f"{field}_id") == (known.pk if known is not None else None):
+            descriptor.set_cached_value(fresh, known)
+    return fresh
 
 
 @transaction.atomic
@@ -444,13 +464,57 @@ def message_receive(*, inbox: Inbox, inbound: InboundMessage) -> ReceiveResult:
 
 
 def _message_by_source(inbox: Inbox, source_id: str) -> Message | None:
-    return (
-        Message.objects.select_related(
-            "conversation", "conversation__inbox", "conversation__contact"
+    # Nearly every delivery is new: probe with one plain indexed query (no ORM compile, which
+    # cost more than the query) and load the stored message only for a re-delivery.
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id FROM {Message._meta.db_table} WHERE inbox_id = %s AND source_id = %s LIMIT 1",  # noqa: S608 - table names from model meta, values as parameters
+            [Message._meta.get_field("inbox").get_db_prep_value(inbox.pk, connection), source_id],
         )
-        .filter(inbox=inbox, source_id=source_id)
-        .first()
+        row = cur.fetchone()
+    if row is None:
+        return None
+    return Message.objects.select_related(
+        "conversation", "conversation__inbox", "conversation__contact"
+    ).get(pk=row[0])
+
+
+def _open_conversation_locked(
+    inbox: Inbox, contact: Any, conversation_id: Any = None
+) -> Conversation | None:
+    """The contact's latest not-closed conversation in the inbox (or the one named), row-locked.
+
+    Every inbound message runs this. Written as one plain statement: building it through the
+    ORM (four joined tables) took more CPU than the rest of storing the message.
+    """
+    pk = Conversation._meta.pk
+    params: list[Any] = [
+        pk.get_db_prep_value(inbox.pk, connection),
+        pk.get_db_prep_value(contact.pk, connection),
+        Status.CLOSED.value,
+    ]
+    where = "inbox_id = %s AND contact_id = %s AND status <> %s"
+    if conversation_id:
+        try:
+            params.append(pk.get_db_prep_value(pk.to_python(conversation_id), connection))
+        except ValidationError:
+            return None
+        where += " AND id = %s"
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = list(
+        Conversation.objects.raw(
+            f"SELECT * FROM {Conversation._meta.db_table} WHERE {where} "  # noqa: S608 - table names from model meta, values as parameters
+            f"ORDER BY last_activity_at DESC LIMIT 1{lock}",
+            params,
+        )
     )
+    if not rows:
+        return None
+    conversation = rows[0]
+    # Already loaded by the caller: no query when the event payload reads them.
+    conversation.inbox = inbox
+    conversation.contact = contact
+    return conversation
 
 
 def _message_receive_locked(
@@ -465,18 +529,11 @@ def _message_receive_locked(
 ) -> ReceiveResult:
     contact = contact_resolve(inbox=inbox, inbound=inbound)
     actor = Actor.of_contact(contact)
-    candidates = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact", "inbox", "assignee", "team")
-        .filter(inbox=inbox, contact=contact)
-        .exclude(status=Status.CLOSED)
+    conversation = (
+        None
+        if inbound.thread == "new" and not inbound.conversation_id
+        else _open_conversation_locked(inbox, contact, inbound.conversation_id)
     )
-    if inbound.conversation_id:
-        conversation = candidates.filter(pk=inbound.conversation_id).first()
-    elif inbound.thread == "new":
-        conversation = None
-    else:
-        conversation = candidates.order_by("-last_activity_at").first()
     # Taken after the conversation's row lock: message times on a conversation then follow
     # commit order, which the messages cursor (created_at, id) relies on.
     moment = now()
@@ -673,6 +730,72 @@ def _phishing_link_received(
         },
     )
     _emit_message(conversation, message_state(warning, attachments=[]))
+
+
+# Security tips go where they read as part of the chat; after a case is closed an extra email
+# with links in it is what phishing looks like.
+SECURITY_TIP_CHANNELS = {
+    ChannelType.WEB_WIDGET,
+    ChannelType.API,
+    ChannelType.TELEGRAM,
+    ChannelType.X,
+    ChannelType.FACEBOOK,
+}
+SECURITY_TIP_INTERVAL = timedelta(days=7)  # the same tip to the same customer at most this often
+
+
+@transaction.atomic
+def security_tip_send(
+    *, conversation: Conversation, kind: str, language: str = ""
+) -> Message | None:
+    """Send the customer a security tip (kefu.safety.notices.SECURITY_TIPS) in their language.
+
+    At most one tip per conversation, and the same tip to a contact once a week; nothing on
+    channels outside SECURITY_TIP_CHANNELS, on a closed conversation or with KEFU_SECURITY_TIPS
+    off. Returns the message, or None when nothing was sent.
+    """
+    from kefu.safety.guard import GuardRules, outbound_check
+
+    if not settings.SECURITY_TIPS or conversation.inbox.channel_type not in SECURITY_TIP_CHANNELS:
+        return None
+    conversation = conversation_lock(conversation)
+    if conversation.status == Status.CLOSED:
+        return None
+    tips = Message.objects.filter(metadata__notice="security_tip")
+    if (
+        tips.filter(conversation=conversation).exists()
+        or tips.filter(
+            conversation__contact_id=conversation.contact_id,
+            metadata__tip=kind,
+            created_at__gte=now() - SECURITY_TIP_INTERVAL,
+        ).exists()
+    ):
+        return None
+    language = language or conversation.language or conversation.contact.preferred_language
+    body = security_tip(language=language, kind=kind, verify_url=f"{settings.PUBLIC_URL}/verify/")
+    # kefu's own text skips outbound_guard (system actor); it must still never ask for a secret.
+    checked = outbound_check(body, official_domains=[], rules=GuardRules(foreign_link=False))
+    if checked.blocked:
+        raise RuntimeError(
+            f"security tip {kind!r} blocked by the guard: {checked.violations[0].rule}"
+        )
+    tip = Message.objects.create(
+        conversation=conversation,
+        inbox=conversation.inbox,
+        direction=Direction.OUTGOING,
+        author_label="safety",
+        body=body,
+        delivery_status=DeliveryStatus.SENT
+        if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
+        else DeliveryStatus.PENDING,
+        metadata={
+            "notice": "security_tip",
+            "tip": kind,
+            **safety_actions.outgoing_metadata(conversation.contact),
+        },
+    )
+    _emit_message(conversation, message_state(tip, attachments=[]))
+    return tip
 
 
 @transaction.atomic

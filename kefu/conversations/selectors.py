@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from kefu.accounts.models import Agent
@@ -144,12 +145,29 @@ def messages_of(conversation: Conversation, *, include_private: bool = True) -> 
 # --- state: the shapes the API returns and events carry --------------------------------------
 
 
+def conversation_tag_names(conversation_id: object) -> list[str]:
+    """A conversation's tag names, sorted: one plain query (events build states on hot paths)."""
+    through = Conversation.tags.through
+    tag_table = through._meta.get_field("tag").related_model._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT t.name FROM {tag_table} t JOIN {through._meta.db_table} ct ON ct.tag_id = t.id "  # noqa: S608 - table names from model meta, values as parameters
+            "WHERE ct.conversation_id = %s",
+            [Conversation._meta.pk.get_db_prep_value(conversation_id, connection)],
+        )
+        return sorted(name for (name,) in cur.fetchall())
+
+
 def conversation_state(
     conversation: Conversation, *, tags: list[str] | None = None
 ) -> ConversationState:
     if tags is None:
-        # Uses the prefetch cache when the caller prefetched tags.
-        tags = sorted(t.name for t in conversation.tags.all())
+        prefetched = getattr(conversation, "_prefetched_objects_cache", {}).get("tags")
+        tags = (
+            sorted(t.name for t in prefetched)
+            if prefetched is not None
+            else conversation_tag_names(conversation.pk)
+        )
     c = conversation
     return ConversationState(
         id=c.pk,

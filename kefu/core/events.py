@@ -12,8 +12,9 @@ agent; `contact:<id>` follows a contact across conversations.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -23,6 +24,7 @@ from django.db import connection, transaction
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from kefu.core.clock import now
+from kefu.core.dispatch import dispatcher_running, hand_off, outbox_write, run_deferred
 from kefu.core.ids import uuid7
 
 log = logging.getLogger(__name__)
@@ -220,6 +222,34 @@ class SlaEvent(Payload):
     team_id: UUID | None
 
 
+class AnnouncementText(Payload):
+    title: str
+    body: str
+
+
+class AnnouncementState(Payload):
+    """An announcement as every surface shows it. Customer-safe by construction (no author,
+    no internal fields): the widget's `announcements:widget` stream carries it as is."""
+
+    id: UUID
+    kind: Literal["phishing_wave", "maintenance", "security", "incident", "general"]
+    severity: Literal["info", "warning", "critical"]
+    surfaces: list[Literal["widget", "help_center", "console"]]
+    translations: dict[str, AnnouncementText]  # language tag -> text; "en" always present
+    url: str
+    starts_at: datetime
+    ends_at: datetime | None
+    updated_at: datetime
+
+
+class AnnouncementEvent(Payload):
+    announcement: AnnouncementState
+
+
+class AnnouncementWithdrawnEvent(Payload):
+    id: UUID
+
+
 # --- registry --------------------------------------------------------------------------------
 
 
@@ -292,6 +322,22 @@ event_type_register("sla.warned", SlaEvent, "An SLA clock used its warning share
 event_type_register("sla.breached", SlaEvent, "An SLA clock reached its target without being met.")
 event_type_register("sla.escalated", SlaEvent, "A supervisor is told of an SLA warning or breach.")
 
+event_type_register(
+    "announcement.published",
+    AnnouncementEvent,
+    "An announcement started showing on a surface (its stream: announcements:<surface>).",
+)
+event_type_register(
+    "announcement.updated",
+    AnnouncementEvent,
+    "A shown announcement's text, link or window changed.",
+)
+event_type_register(
+    "announcement.withdrawn",
+    AnnouncementWithdrawnEvent,
+    "An announcement stopped showing on a surface (withdrawn, or the surface was removed).",
+)
+
 
 # --- emitting --------------------------------------------------------------------------------
 
@@ -309,26 +355,75 @@ class Event:
 
 Subscriber = Callable[[Event], None]
 _subscribers: list[Subscriber] = []
+# Deferred subscribers and the event types each wants (kefu/core/dispatch.py).
+_deferred: list[tuple[Subscriber, frozenset[str]]] = []
 
 
-def event_subscribe(handler: Subscriber) -> Callable[[], None]:
-    """Call handler(event) after each commit that emitted an event. Returns an unsubscribe."""
+def event_subscribe(
+    handler: Subscriber, *, deferred: bool = False, types: Iterable[str] = ()
+) -> Callable[[], None]:
+    """Call handler(event) after each commit that emitted an event. Returns an unsubscribe.
+
+    `deferred=True`: work the event causes (routing, SLA, the bot) rather than its delivery.
+    In a server it runs on the dispatcher's threads after the sender has its answer, durably
+    (see kefu/core/dispatch.py); elsewhere inline after commit. A deferred subscriber names
+    the event `types` it wants, so other events cost nothing.
+    """
+    if deferred:
+        wanted = frozenset(types)
+        unknown = wanted - REGISTRY.keys()
+        if not wanted or unknown:
+            raise ValueError(f"deferred subscribers name registered event types; unknown: {sorted(unknown)}")
+        entry = (handler, wanted)
+        _deferred.append(entry)
+        return lambda: _deferred.remove(entry)
     _subscribers.append(handler)
     return lambda: _subscribers.remove(handler)
 
 
+def deferred_subscribers(type: str) -> list[Subscriber]:
+    return [handler for handler, wanted in _deferred if type in wanted]
+
+
 def stream_seq_next(key: str) -> int:
     """Take the next seq of a stream. Holds the stream's row lock until the caller commits."""
+    return stream_seqs_next([key])[key]
+
+
+def stream_seqs_next(keys: list[str]) -> dict[str, int]:
+    """Take the next seq of each stream in one statement, locking them in the order given.
+
+    The upsert takes the rows' locks (or SQLite's write lock) until the caller commits.
+    """
     with connection.cursor() as cur:
-        # One statement on both engines: the upsert takes the row lock (or SQLite's write lock).
         cur.execute(
-            "INSERT INTO core_eventstream (key, last_seq) VALUES (%s, 1) "
-            "ON CONFLICT (key) DO UPDATE SET last_seq = core_eventstream.last_seq + 1 RETURNING last_seq",
-            [key],
+            "INSERT INTO core_eventstream (key, last_seq) VALUES "  # noqa: S608 - table names from model meta, values as parameters
+            + ", ".join(["(%s, 1)"] * len(keys))
+            + " ON CONFLICT (key) DO UPDATE SET last_seq = core_eventstream.last_seq + 1"
+            " RETURNING key, last_seq",
+            keys,
         )
-        row = cur.fetchone()
-    assert row is not None
-    return int(row[0])
+        got = {key: int(seq) for key, seq in cur.fetchall()}
+    assert len(got) == len(keys)
+    return got
+
+
+def _log_append(event: Event, bodies: dict[str, dict[str, Any]]) -> None:
+    """Append the event to each stream's log: one INSERT, no model instances (the hot path)."""
+    from kefu.core.models import EventLogEntry
+
+    meta = EventLogEntry._meta
+    event_id = meta.get_field("event_id").get_db_prep_value(event.id, connection)
+    at = connection.ops.adapt_datetimefield_value(event.occurred_at)
+    params: list[Any] = []
+    for stream, body in bodies.items():
+        params += [stream, event.seqs[stream], event.type, json.dumps(body), event_id, at]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {meta.db_table} (stream, seq, type, payload, event_id, created_at) VALUES "  # noqa: S608 - table names from model meta, values as parameters
+            + ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(bodies)),
+            params,
+        )
 
 
 def event_emit(
@@ -344,8 +439,6 @@ def event_emit(
     Must run inside the action's transaction: outside one, the log write and the change it
     describes could be split by a crash.
     """
-    from kefu.core.models import EventLogEntry
-
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the action's transaction.atomic()")
     spec = REGISTRY.get(type)
@@ -361,24 +454,14 @@ def event_emit(
     event = Event(
         id=uuid7(), type=type, payload=data, occurred_at=now(), public_payload=public_data
     )
-    rows = []
     # Sorted so that two transactions touching the same streams lock them in the same order.
-    for stream in sorted(set(streams) | set(public_streams)):
-        seq = stream_seq_next(stream)
-        event.seqs[stream] = seq
-        body = public_data if stream in public_streams else data
-        rows.append(
-            EventLogEntry(
-                stream=stream,
-                seq=seq,
-                type=type,
-                payload=body,
-                event_id=event.id,
-                created_at=event.occurred_at,
-            )
-        )
-    EventLogEntry.objects.bulk_create(rows)
-    transaction.on_commit(lambda: _dispatch(event), robust=False)
+    keys = sorted(set(streams) | set(public_streams))
+    event.seqs.update(stream_seqs_next(keys))
+    _log_append(event, {k: public_data if k in public_streams else data for k in keys})
+    outbox = None
+    if dispatcher_running() and deferred_subscribers(type):
+        outbox = outbox_write(event)
+    transaction.on_commit(lambda: _dispatch(event, outbox), robust=False)
     return event
 
 
@@ -398,13 +481,17 @@ def _validated(
     return model.model_dump(mode="json")
 
 
-def _dispatch(event: Event) -> None:
+def _dispatch(event: Event, outbox: int | None = None) -> None:
     for handler in list(_subscribers):
         try:
             handler(event)
         except Exception:
             # One broken subscriber must not stop the others, nor undo a committed change.
             log.exception("event subscriber %r failed on %s", handler, event.type)
+    if outbox is not None:
+        hand_off(outbox, event)
+    else:
+        run_deferred(event)  # no server dispatcher in this process (tests, CLI): inline
 
 
 # --- reading the log -------------------------------------------------------------------------

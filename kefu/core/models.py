@@ -79,3 +79,18 @@ class AuditRecord(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}:{self.object_id}"
+
+
+class PendingDispatch(models.Model):
+    """An event its deferred subscribers (routing, SLA, bot) have not handled yet: the outbox
+    of kefu/core/dispatch.py. Written in the emitting transaction, deleted when claimed."""
+
+    id = models.BigAutoField(primary_key=True)
+    event_id = models.UUIDField()
+    type = models.CharField(max_length=64)
+    conversation_key = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField()
+    occurred_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

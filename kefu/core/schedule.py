@@ -33,7 +33,16 @@ def _prune_event_log() -> int:
     return event_log_prune(older_than=now() - timedelta(days=settings.EVENT_LOG_RETENTION_DAYS))
 
 
-JOBS: list[Job] = [Job("event_log_prune", 3600, _prune_event_log)]
+def _dispatch_recover() -> int:
+    from kefu.core.dispatch import dispatch_recover
+
+    return dispatch_recover()
+
+
+JOBS: list[Job] = [
+    Job("event_log_prune", 3600, _prune_event_log),
+    Job("dispatch_recover", 30, _dispatch_recover),
+]
 
 
 def job_register(job: Job) -> None:

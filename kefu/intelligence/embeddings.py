@@ -24,7 +24,7 @@ _encoder: USE | None = None
 
 
 def threads() -> int:
-    """BLAS threads for the encoder: one per core unless KEFU_EMBEDDING_THREADS says otherwise.
+    """BLAS threads for the encoder: KEFU_EMBEDDING_THREADS (default 1; 0 = one per core).
 
     On a machine whose cores are busy with other processes, fewer threads are much faster
     (BLAS threads spin waiting for each other); docs/subsystems/nlp.md has the figures.

@@ -82,3 +82,33 @@ def enrichment_compute(
         "ms": round((time.perf_counter() - started) * 1000, 2),
     }
     return Enrichment(message=message, language=language, topic=topic)
+
+
+def enrichment_warm_up() -> None:
+    """Load the language, sentiment and topic models and the sentence encoder now.
+
+    They load lazily (seconds on a busy machine, the encoder's table is 65 MB); a server calls
+    this at start in a background thread so its first customers do not wait for it.
+    """
+    from django.db import close_old_connections
+
+    from kefu.core.clock import now
+
+    try:
+        classifier = enrichment_model()
+        moment = now()
+        for text in (
+            "My withdrawal has been pending for three hours",
+            "我的提现一直在处理中",
+            "Mi retiro sigue pendiente desde ayer",
+        ):
+            enrichment_compute(
+                body=text,
+                classifier=classifier,
+                conversation_language="",
+                conversation_topic="",
+                conversation_created_at=moment,
+                moment=moment,
+            )
+    finally:
+        close_old_connections()

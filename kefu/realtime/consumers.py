@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from kefu.core.events import ResyncRequired, event_log_since
 from kefu.realtime import selectors
@@ -23,6 +25,21 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 25
 CATCH_UP_BATCH = 500
+
+# Websocket database work runs on this pool rather than Channels' one shared thread: each
+# socket still awaits its own calls in order, but one socket's database round trips no longer
+# queue every other socket behind them.
+_db_pool = (
+    ThreadPoolExecutor(max_workers=settings.WS_DB_THREADS, thread_name_prefix="kefu-ws-db")
+    if settings.WS_DB_THREADS > 0
+    else None
+)
+
+
+def database_sync_to_async(fn: Any) -> Any:
+    if _db_pool is None:
+        return DatabaseSyncToAsync(fn)
+    return DatabaseSyncToAsync(fn, thread_sensitive=False, executor=_db_pool)
 
 
 class StreamConsumer(AsyncJsonWebsocketConsumer):

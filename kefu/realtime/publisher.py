@@ -42,6 +42,16 @@ def publisher_attach(loop: asyncio.AbstractEventLoop) -> None:
         loop.create_task(_sender(_queue))
 
 
+def server_loop() -> asyncio.AbstractEventLoop | None:
+    """This process's ASGI server loop while it runs; None in the CLI, workers and tests.
+
+    For work that waits on the network after a commit (the bot's model call): awaited there,
+    it holds no thread, and what it commits is pushed by this process's own websockets.
+    """
+    loop = _loop
+    return loop if loop is not None and loop.is_running() and not loop.is_closed() else None
+
+
 def publisher_detach() -> None:
     global _loop, _queue
     with _lock:

@@ -38,7 +38,9 @@ def widget_conversations(inbox: Inbox, identity: str) -> list[Conversation]:
 
 
 def widget_streams(inbox: Inbox, identity: str) -> list[str]:
-    return [f"conversation:{c.pk}" for c in widget_conversations(inbox, identity)]
+    from kefu.status.selectors import announcement_stream
+
+    return [*(f"conversation:{c.pk}" for c in widget_conversations(inbox, identity)), announcement_stream("widget")]
 
 
 def widget_console_streams(inbox: Inbox, followed: dict[str, int]) -> list[str]:
@@ -93,7 +95,10 @@ def agent_by_token(token: str) -> Agent | None:
 
 
 def console_streams(agent: Agent) -> list[str]:
-    return [s for pk in inboxes_visible_to(agent).values_list("pk", flat=True) for s in inbox_streams(pk)]
+    from kefu.status.selectors import announcement_stream
+
+    inboxes = [s for pk in inboxes_visible_to(agent).values_list("pk", flat=True) for s in inbox_streams(pk)]
+    return [*inboxes, announcement_stream("console")]
 
 
 def console_signal_streams(agent: Agent, conversation_id: object) -> list[str] | None:

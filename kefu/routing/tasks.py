@@ -12,7 +12,7 @@ from kefu.core.events import Event
 log = logging.getLogger(__name__)
 
 _ROUTED = {"conversation.created", "message.created", "conversation.status_changed"}
-_RESCORED = _ROUTED | {"conversation.updated", "conversation.assigned"}
+RESCORED = _ROUTED | {"conversation.updated", "conversation.assigned"}
 
 
 def _conversation_id(event: Event) -> Any:
@@ -26,7 +26,7 @@ def _conversation_id(event: Event) -> Any:
 
 def routing_on_event(event: Event) -> None:
     """Re-score on every change that moves priority; route when a conversation starts waiting."""
-    if not settings.ROUTING_AUTO or event.type not in _RESCORED:
+    if not settings.ROUTING_AUTO or event.type not in RESCORED:
         return
     from kefu.conversations.models import Conversation
     from kefu.routing.actions import conversation_prioritize, conversation_route

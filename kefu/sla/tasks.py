@@ -6,6 +6,8 @@ from django.conf import settings
 
 from kefu.core.events import Event
 
+SLA_EVENTS = {"conversation.created", "conversation.status_changed", "message.created"}
+
 
 def _sla_event(event: Event) -> tuple[str, str] | None:
     p = event.payload

@@ -121,7 +121,7 @@ def test_customer_and_agent_chat_live(demo):
 def test_reconnect_mid_burst_gets_every_message_exactly_once(demo):
     inbox = demo.inboxes["chat"]
     uid = "100284731"  # Wang, verified
-    state = _session(inbox, uid=uid, user_hash=user_hash_make(secret=inbox.secret, uid=uid))
+    state = _session(inbox, uid=uid, user_hash=user_hash_make(secret=inbox.signing_secret(), uid=uid))
     assert state["verified"] is True
 
     async def scenario():
