@@ -55,14 +55,12 @@ def _reader(request: HttpRequest) -> Reader:
 
 
 def announcements(language: str) -> list[dict[str, Any]]:
-    """The banner slot. kefu.status provides announcements when it is installed:
-    `announcements_for_help_center(language=…)` returning [{"title", "body", "url", "level"}]."""
+    """The banner slot: kefu.status's help-center announcements in the page's language,
+    [{"id", "kind", "level", "title", "body", "url", "language"}]."""
+    from kefu.status.selectors import announcements_for_help_center
+
     try:
-        from kefu.status.selectors import announcements_for_help_center  # type: ignore[import-not-found]
-    except ImportError:
-        return []
-    try:
-        return list(announcements_for_help_center(language=language))
+        return announcements_for_help_center(language=language)
     except Exception:
         # A broken banner must not take the help center down with it.
         log.exception("announcements for the help center failed")

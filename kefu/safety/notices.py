@@ -205,3 +205,44 @@ def phishing_warning(*, language: str, hosts: list[str], brand: str, verify_url:
 
 def anti_phishing_line(*, language: str, code: str) -> str:
     return ANTI_PHISHING_CODE[_supported(language)].format(code=code)
+
+
+# Security tips, sent once a flow about the account or a withdrawal is done (kefu/bot) or a
+# conversation about a locked or compromised account is resolved. Each tells the customer what
+# to turn on and what we never ask for; none asks for anything (kefu/safety/tests checks every
+# one through the outbound guard).
+SECURITY_TIPS: dict[str, dict[str, str]] = {
+    "account": {
+        "en": "🔐 Security tip: turn on two-factor authentication with an authenticator app, and set an anti-phishing code in your security settings so you can tell our real emails from fakes. We will never ask for your password, 2FA codes or recovery phrase. To check a website, email or agent: {verify_url}",
+        "zh-Hans": "🔐 安全提示：请使用身份验证器 App 开启双重验证，并在安全设置中设置防钓鱼码，以便识别我们的真实邮件。我们绝不会索要您的密码、二次验证码或助记词。核实网站、邮箱或客服身份：{verify_url}",
+        "zh-Hant": "🔐 安全提示：請使用驗證器 App 開啟雙重驗證，並在安全設定中設定防釣魚碼，以便辨識我們的真實郵件。我們絕不會索取您的密碼、雙重驗證碼或助記詞。核實網站、郵箱或客服身分：{verify_url}",
+        "es": "🔐 Consejo de seguridad: activa la verificación en dos pasos con una app de autenticación y configura un código antiphishing en tus ajustes de seguridad para distinguir nuestros correos reales de los falsos. Nunca te pediremos tu contraseña, códigos 2FA ni frase de recuperación. Para comprobar un sitio, correo o agente: {verify_url}",
+        "ja": "🔐 セキュリティのヒント：認証アプリで二段階認証を有効にし、セキュリティ設定でフィッシング対策コードを設定すると、当社からの本物のメールを見分けられます。当社がパスワード、2FAコード、リカバリーフレーズを尋ねることは決してありません。サイト・メール・担当者の確認はこちら：{verify_url}",
+        "ko": "🔐 보안 팁: 인증 앱으로 2단계 인증을 켜고, 보안 설정에서 피싱 방지 코드를 설정하면 진짜 이메일을 구별할 수 있습니다. 당사는 비밀번호, 2FA 코드, 복구 문구를 절대 요구하지 않습니다. 웹사이트, 이메일, 상담원 확인: {verify_url}",
+        "ru": "🔐 Совет по безопасности: включите двухфакторную аутентификацию через приложение-аутентификатор и задайте антифишинговый код в настройках безопасности, чтобы отличать наши настоящие письма от поддельных. Мы никогда не попросим ваш пароль, коды 2FA или фразу восстановления. Проверить сайт, почту или сотрудника: {verify_url}",
+        "tr": "🔐 Güvenlik ipucu: bir doğrulayıcı uygulamayla iki adımlı doğrulamayı açın ve güvenlik ayarlarından oltalama karşıtı kod belirleyin; böylece gerçek e-postalarımızı sahtelerinden ayırt edebilirsiniz. Şifrenizi, 2FA kodlarınızı veya kurtarma ifadenizi asla istemeyiz. Bir siteyi, e-postayı veya temsilciyi doğrulamak için: {verify_url}",
+        "fr": "🔐 Conseil de sécurité : activez la double authentification avec une application d'authentification et définissez un code anti-hameçonnage dans vos paramètres de sécurité pour reconnaître nos vrais e-mails. Nous ne vous demanderons jamais votre mot de passe, vos codes 2FA ni votre phrase de récupération. Pour vérifier un site, un e-mail ou un agent : {verify_url}",
+        "de": "🔐 Sicherheitstipp: Aktivieren Sie die Zwei-Faktor-Authentifizierung mit einer Authenticator-App und legen Sie in den Sicherheitseinstellungen einen Anti-Phishing-Code fest, damit Sie unsere echten E-Mails von Fälschungen unterscheiden können. Wir fragen niemals nach Ihrem Passwort, Ihren 2FA-Codes oder Ihrer Wiederherstellungsphrase. Website, E-Mail oder Mitarbeiter prüfen: {verify_url}",
+        "pt": "🔐 Dica de segurança: ative a verificação em duas etapas com um app autenticador e defina um código antiphishing nas configurações de segurança para reconhecer nossos e-mails verdadeiros. Nunca pediremos sua senha, códigos 2FA ou frase de recuperação. Para verificar um site, e-mail ou atendente: {verify_url}",
+        "it": "🔐 Consiglio di sicurezza: attiva l'autenticazione a due fattori con un'app di autenticazione e imposta un codice anti-phishing nelle impostazioni di sicurezza per riconoscere le nostre email autentiche. Non ti chiederemo mai password, codici 2FA o frase di recupero. Per verificare un sito, un'email o un operatore: {verify_url}",
+    },
+    "withdrawal": {
+        "en": "🔐 Security tip: turn on withdrawal address whitelisting so funds can only go to addresses you approved, and keep 2FA on. We will never ask you to send funds to “verify” or “unlock” your account, nor for your password or 2FA codes. To check a website, email or agent: {verify_url}",
+        "zh-Hans": "🔐 安全提示：建议开启提现地址白名单，让资金只能提到您确认过的地址，并保持双重验证开启。我们绝不会以“验证”或“解冻”账户为由要求您转账，也绝不会索要您的密码或二次验证码。核实网站、邮箱或客服身份：{verify_url}",
+        "zh-Hant": "🔐 安全提示：建議開啟提領地址白名單，讓資金只能提領到您確認過的地址，並保持雙重驗證開啟。我們絕不會以「驗證」或「解凍」帳戶為由要求您轉帳，也絕不會索取您的密碼或雙重驗證碼。核實網站、郵箱或客服身分：{verify_url}",
+        "es": "🔐 Consejo de seguridad: activa la lista blanca de direcciones de retiro para que tus fondos solo puedan ir a direcciones que aprobaste, y mantén activada la 2FA. Nunca te pediremos que envíes fondos para “verificar” o “desbloquear” tu cuenta, ni tu contraseña o códigos 2FA. Para comprobar un sitio, correo o agente: {verify_url}",
+        "ja": "🔐 セキュリティのヒント：出金アドレスのホワイトリストを有効にすると、承認したアドレスにしか出金できなくなります。二段階認証も有効のままにしてください。当社が「認証」や「凍結解除」のために送金を求めたり、パスワードや2FAコードを尋ねたりすることは決してありません。サイト・メール・担当者の確認はこちら：{verify_url}",
+        "ko": "🔐 보안 팁: 출금 주소 화이트리스트를 켜면 승인한 주소로만 자금을 보낼 수 있습니다. 2단계 인증도 계속 켜 두세요. 당사는 계정 '인증'이나 '잠금 해제'를 이유로 송금을 요구하거나 비밀번호, 2FA 코드를 요구하지 않습니다. 웹사이트, 이메일, 상담원 확인: {verify_url}",
+        "ru": "🔐 Совет по безопасности: включите белый список адресов для вывода, чтобы средства уходили только на одобренные вами адреса, и не отключайте 2FA. Мы никогда не попросим перевести средства для «проверки» или «разблокировки» аккаунта, а также ваш пароль или коды 2FA. Проверить сайт, почту или сотрудника: {verify_url}",
+        "tr": "🔐 Güvenlik ipucu: para çekme adresi beyaz listesini açın; böylece fonlarınız yalnızca onayladığınız adreslere gidebilir. 2FA'yı da açık tutun. Hesabınızı 'doğrulamak' veya 'kilidini açmak' için sizden asla para göndermenizi, şifrenizi ya da 2FA kodlarınızı istemeyiz. Bir siteyi, e-postayı veya temsilciyi doğrulamak için: {verify_url}",
+        "fr": "🔐 Conseil de sécurité : activez la liste blanche d'adresses de retrait pour que vos fonds ne puissent partir que vers des adresses approuvées, et gardez la 2FA activée. Nous ne vous demanderons jamais d'envoyer des fonds pour « vérifier » ou « débloquer » votre compte, ni votre mot de passe ou vos codes 2FA. Pour vérifier un site, un e-mail ou un agent : {verify_url}",
+        "de": "🔐 Sicherheitstipp: Aktivieren Sie die Whitelist für Auszahlungsadressen, damit Guthaben nur an von Ihnen freigegebene Adressen gehen kann, und lassen Sie 2FA eingeschaltet. Wir fordern Sie niemals auf, Geld zu senden, um Ihr Konto zu „verifizieren“ oder zu „entsperren“, und fragen nie nach Passwort oder 2FA-Codes. Website, E-Mail oder Mitarbeiter prüfen: {verify_url}",
+        "pt": "🔐 Dica de segurança: ative a lista de endereços de saque permitidos para que seus fundos só possam ir para endereços aprovados por você, e mantenha a 2FA ativada. Nunca pediremos que você envie fundos para “verificar” ou “desbloquear” sua conta, nem sua senha ou códigos 2FA. Para verificar um site, e-mail ou atendente: {verify_url}",
+        "it": "🔐 Consiglio di sicurezza: attiva la whitelist degli indirizzi di prelievo, così i fondi possono andare solo agli indirizzi che hai approvato, e tieni attiva la 2FA. Non ti chiederemo mai di inviare fondi per “verificare” o “sbloccare” il tuo account, né la password o i codici 2FA. Per verificare un sito, un'email o un operatore: {verify_url}",
+    },
+}
+
+
+def security_tip(*, language: str, kind: str, verify_url: str) -> str:
+    """A tip of `kind` ("account" or "withdrawal") in the customer's language (else English)."""
+    return SECURITY_TIPS[kind][_supported(language)].format(verify_url=verify_url)

@@ -130,7 +130,7 @@ def demo(request: HttpRequest) -> HttpResponse:
     context = {
         "inbox_id": str(inbox.pk),
         "uid": "" if guest else DEMO_UID,
-        "user_hash": "" if guest else user_hash_make(secret=inbox.secret, uid=DEMO_UID),
+        "user_hash": "" if guest else user_hash_make(secret=inbox.signing_secret(), uid=DEMO_UID),
         "guest": guest,
         "lang": lang,
         "languages": languages,

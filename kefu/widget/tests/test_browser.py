@@ -124,9 +124,9 @@ def _send(page, text):
 
 def _conversation_id(page) -> str:
     """The conversation the widget follows, from what it keeps in localStorage."""
-    _wait_js(page, "Object.keys(localStorage).some(k => k.startsWith('kefu:') && JSON.parse(localStorage[k]).cursors && Object.keys(JSON.parse(localStorage[k]).cursors).length)")
+    _wait_js(page, "Object.keys(localStorage).some(k => k.startsWith('kefu:') && JSON.parse(localStorage[k]).cursors && Object.keys(JSON.parse(localStorage[k]).cursors).some(s => s.startsWith('conversation:')))")
     state = page.evaluate("JSON.parse(localStorage[Object.keys(localStorage).find(k => k.startsWith('kefu:'))])")
-    (stream,) = state["cursors"]
+    (stream,) = [s for s in state["cursors"] if s.startswith("conversation:")]
     return stream.split(":", 1)[1]
 
 

@@ -62,7 +62,7 @@ def _upload(token, name, content, mime):
 
 def test_a_verified_customer_is_their_exchange_uid_and_a_wrong_hash_is_refused(demo):
     inbox = demo.inboxes["chat"]
-    good = _session(inbox, uid="LM-100200", user_hash=user_hash_make(secret=inbox.secret, uid="LM-100200"))
+    good = _session(inbox, uid="LM-100200", user_hash=user_hash_make(secret=inbox.signing_secret(), uid="LM-100200"))
     assert good["verified"] is True
     assert widget_session_load(good["session"]).exchange_uid == "LM-100200"
 

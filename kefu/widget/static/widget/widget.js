@@ -13,8 +13,8 @@
   var UID = String(opt("uid", "") || ""), HASH = String(opt("userHash", "") || "");
 
   /* ---- strings ------------------------------------------------------------------------- */
-  var K = "open close online away closed fast replyIn backAt ph send attach typing agent sending sent read failed retry awayT awayB closedB emailPh emailBtn thanks emailBad tooLarge badType upFail rate conn hello safe redacted remove missing".split(" ");
-  var EN = ["Chat with us","Close chat","Online","Away","Closed","Typically replies in a few minutes","Typically replies in {t}","Back {t}","Write a message…","Send","Attach a file","{n} is typing…","Support","Sending…","Sent","Read","Not delivered","Retry","We're away right now","Leave your email and we'll reply there, usually within {t}.","We're closed right now and back {t}. Leave your email and we'll reply there.","you@example.com","Notify me","Thanks! We'll reply here and by email.","Please enter a valid email address.","{f} is too large. You can send files up to {s} MB.","Only images and PDF files can be sent.","The upload failed. Please try again.","You're sending messages too quickly. Please wait a moment.","Reconnecting…","Hi! How can we help you today?","We will never ask for your password, 2FA codes or recovery phrase.","Sensitive details were hidden to keep your account safe.","Remove","That file is no longer available. Please attach it again."];
+  var K = "open close online away closed fast replyIn backAt ph send attach typing agent sending sent read failed retry awayT awayB closedB emailPh emailBtn thanks emailBad tooLarge badType upFail rate conn hello safe redacted remove missing more hide".split(" ");
+  var EN = ["Chat with us","Close chat","Online","Away","Closed","Typically replies in a few minutes","Typically replies in {t}","Back {t}","Write a message…","Send","Attach a file","{n} is typing…","Support","Sending…","Sent","Read","Not delivered","Retry","We're away right now","Leave your email and we'll reply there, usually within {t}.","We're closed right now and back {t}. Leave your email and we'll reply there.","you@example.com","Notify me","Thanks! We'll reply here and by email.","Please enter a valid email address.","{f} is too large. You can send files up to {s} MB.","Only images and PDF files can be sent.","The upload failed. Please try again.","You're sending messages too quickly. Please wait a moment.","Reconnecting…","Hi! How can we help you today?","We will never ask for your password, 2FA codes or recovery phrase.","Sensitive details were hidden to keep your account safe.","Remove","That file is no longer available. Please attach it again.","Details","Dismiss"];
   // English ships here; other languages come as one small pack (GET /widget/i18n/<lang>.json).
   var LANGS = "en es ja ko ru tr fr de pt it".split(" "), PACK = {};
   function pickLang(c) {
@@ -55,7 +55,7 @@
   var ws = null, live = false, retry = 0, reconnectT, pingT, lastPong = 0, heartbeat = 25;
   var typingFrom = null, typingT, typingOn = false, typingSentAt = 0, typingOffT;
   var isOpen = !!st.open || String(opt("open", "")) === "true", fetchedAt = 0, booted = false, audio;
-  var downAt = 0, noticeT, preview = null;
+  var downAt = 0, noticeT, preview = null, ann = {};
 
   function rid() { return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
   function http(method, path, body, raw) {
@@ -72,16 +72,17 @@
 
   function session() {
     if (st.token) {
-      return http("GET", "/state").catch(function (e) {
+      return http("GET", "/state?lang=" + LANG).catch(function (e) {
         if (e.status === 403 || e.status === 401) { st.token = null; return session(); }
         throw e;
       });
     }
-    return http("POST", "/sessions", { inbox_id: INBOX, visitor_id: UID ? "" : st.visitor || "", uid: UID, user_hash: HASH });
+    return http("POST", "/sessions", { inbox_id: INBOX, visitor_id: UID ? "" : st.visitor || "", uid: UID, user_hash: HASH, lang: LANG });
   }
   function applyState(s) {
     info = s.inbox; fetchedAt = Date.now(); st.token = s.session; st.emailKnown = s.email_known || st.emailKnown;
     if (s.visitor_id) st.visitor = s.visitor_id;
+    ann = {}; (s.announcements || []).forEach(function (a) { ann[a.id] = a; });
     (s.conversations || []).forEach(function (c) {
       convs[c.conversation.id] = c.conversation;
       c.messages.forEach(upsert);
@@ -223,6 +224,9 @@
       var y = msgs[p.message_id];
       if (rank(p.delivery_status) > rank(y.delivery_status)) y.delivery_status = p.delivery_status;
       render();
+    } else if (/^announcement\./.test(name)) {
+      if (p.announcement) ann[p.announcement.id] = p.announcement; else delete ann[p.id];
+      render();
     } else if (p.conversation && p.conversation.id) {
       convs[p.conversation.id] = p.conversation; render();
     }
@@ -241,7 +245,7 @@
       var n = audio.currentTime;
       [740, 988].forEach(function (hz, i) {
         var o = audio.createOscillator(), g = audio.createGain(), s = n + i * 0.13;
-        o.type = "sine"; o.frequency.value = hz;
+        o.frequency.value = hz;
         g.gain.setValueAtTime(0.0001, s);
         g.gain.exponentialRampToValueAtTime(0.15, s + 0.02);
         g.gain.exponentialRampToValueAtTime(0.0001, s + 0.22);
@@ -282,15 +286,15 @@
     var c = [0, 2, 4].map(function (i) { var v = parseInt(h.substr(i, 2), 16) / 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
     return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2] > 0.4 ? "#111827" : "#fff";
   }
-  var ICON = {
+  var RING = "M12 3.5a8.5 8.5 0 1 0 0 17 8.5 8.5 0 0 0 0-17z", ICON = {
     chat: "M20 11.5a8 8 0 0 1-11.8 7L4 19.5l1.1-3.9A8 8 0 1 1 20 11.5z",
     x: "M6 6l12 12M18 6L6 18", down: "M6 9l6 6 6-6",
     send: "M21 3L10.5 13.5M21 3l-6.5 18-4-7.5L3 9.5z",
     clip: "M20.5 11.5l-8.2 8.2a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.4 8.4a1.7 1.7 0 0 1-2.4-2.4l7.6-7.6",
     file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5",
     shield: "M12 3l7.5 3v5.5c0 4.6-3.2 8.3-7.5 9.5-4.3-1.2-7.5-4.9-7.5-9.5V6zM9 12l2 2 4-4",
-    mail: "M4 6h16v12H4zM4.5 6.5l7.5 6 7.5-6", clock: "M12 7v5l3 2M12 3.5a8.5 8.5 0 1 0 0 17 8.5 8.5 0 0 0 0-17z",
-    ok: "M5 12.5l4.5 4.5L19 7.5", ok2: "M2.5 12.5l4.5 4.5L16.5 7.5M11.5 17l9.5-9.5", warn: "M12 8v5M12 16.5v.5M12 3.5a8.5 8.5 0 1 0 0 17 8.5 8.5 0 0 0 0-17z"
+    mail: "M4 6h16v12H4zM4.5 6.5l7.5 6 7.5-6", clock: "M12 7v5l3 2" + RING,
+    ok: "M5 12.5l4.5 4.5L19 7.5", ok2: "M2.5 12.5l4.5 4.5L16.5 7.5M11.5 17l9.5-9.5", warn: "M12 8v5M12 16.5v.5" + RING
   };
   function svg(name, size) {
     return '<svg viewBox="0 0 24 24" width="' + (size || 20) + '" height="' + (size || 20) + '" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="' + ICON[name] + '"/></svg>';
@@ -298,40 +302,42 @@
   function el(tag, cls, text) { var e = D.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
   var CSS = ":host{all:initial}*{box-sizing:border-box}" +
     ".k{--a:" + COLOR + ";--i:" + ink(COLOR) + ";position:fixed;z-index:2147483000;bottom:20px;" + (opt("position", "right") === "left" ? "left" : "right") + ":20px;font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'PingFang SC','Hiragino Sans','Microsoft YaHei','Noto Sans CJK SC','Malgun Gothic',sans-serif;color:#111827;-webkit-font-smoothing:antialiased}" +
-    "button{font:inherit;cursor:pointer;border:0;background:none;color:inherit;padding:0}" +
-    ".l{width:58px;height:58px;border-radius:50%;background:var(--a);color:var(--i);display:grid;place-items:center;box-shadow:0 6px 20px rgba(17,24,39,.28),0 2px 6px rgba(17,24,39,.18);transition:transform .18s ease;margin-left:auto}.l:hover{transform:scale(1.06)}.l:focus-visible{outline:3px solid rgba(79,70,229,.45);outline-offset:3px}" +
+    "button{font:inherit;cursor:pointer;border:0;background:none;color:inherit;padding:0}.l,.av,.x,.cp button,.ib{display:grid;place-items:center}" +
+    ".ht b,.fi span,.cp span{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.pv p,.ht small{display:-webkit-box;-webkit-box-orient:vertical;overflow:hidden}" +
+    ".l{width:58px;height:58px;border-radius:50%;background:var(--a);color:var(--i);box-shadow:0 6px 20px #11182747,0 2px 6px #1118272e;transition:transform .18s;margin-left:auto}.l:hover{transform:scale(1.06)}.l:focus-visible{outline:3px solid #4f46e573;outline-offset:3px}" +
     ".l svg{width:28px;height:28px}.b{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#ef4444;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;border:2px solid #fff}" +
-    ".pv{position:absolute;bottom:72px;right:0;width:290px;background:#fff;border-radius:14px;padding:12px 14px;box-shadow:0 12px 32px rgba(17,24,39,.2);text-align:left;animation:up .2s ease;display:flex;gap:10px}.pv b{display:block;font-size:12.5px;color:#6b7280;font-weight:600}.pv p{margin:2px 0 0;display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical;overflow:hidden;word-break:break-word}" +
-    ".p{position:absolute;bottom:74px;right:0;width:384px;height:min(660px,calc(100vh - 110px));background:#fff;border-radius:18px;box-shadow:0 18px 50px rgba(17,24,39,.28),0 2px 8px rgba(17,24,39,.12);display:flex;flex-direction:column;overflow:hidden;animation:up .22s cubic-bezier(.2,.9,.3,1.1);transform-origin:bottom right}" +
+    ".pv{position:absolute;bottom:72px;right:0;width:290px;background:#fff;border-radius:14px;padding:12px 14px;box-shadow:0 12px 32px #11182733;text-align:left;animation:up .2s;display:flex;gap:10px}.pv b{display:block;font-size:12.5px;color:#6b7280;font-weight:600}.pv p{margin:2px 0 0;-webkit-line-clamp:3;word-break:break-word}" +
+    ".p{position:absolute;bottom:74px;right:0;width:384px;height:min(660px,calc(100vh - 110px));background:#fff;border-radius:18px;box-shadow:0 18px 50px #11182747,0 2px 8px #1118271f;display:flex;flex-direction:column;overflow:hidden;animation:up .22s cubic-bezier(.2,.9,.3,1.1);transform-origin:bottom right}" +
     "@keyframes up{from{opacity:0;transform:translateY(12px) scale(.98)}}" +
     ".h{background:var(--a);background:linear-gradient(135deg,var(--a),color-mix(in srgb,var(--a) 72%,#000));color:var(--i);padding:16px 14px 16px 18px;display:flex;align-items:center;gap:12px;flex:none}" +
-    ".av{width:40px;height:40px;border-radius:50%;display:grid;place-items:center;font-weight:700;flex:none;background:rgba(255,255,255,.2);position:relative}.h .av{font-size:16px;box-shadow:inset 0 0 0 2px rgba(255,255,255,.35)}.dot{position:absolute;right:-1px;bottom:-1px;width:12px;height:12px;border-radius:50%;border:2px solid #fff;background:#9ca3af}.on .dot{background:#22c55e}" +
-    ".ht{flex:1;min-width:0}.ht b{display:block;font-size:16px;font-weight:650;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.ht small{display:-webkit-box;-webkit-line-clamp:2;-webkit-box-orient:vertical;overflow:hidden;font-size:12.5px;line-height:1.3;opacity:.9;margin-top:1px}" +
-    ".x{width:36px;height:36px;border-radius:10px;display:grid;place-items:center;color:inherit;opacity:.9}.x:hover{background:rgba(255,255,255,.16);opacity:1}" +
+    ".av{width:40px;height:40px;border-radius:50%;font-weight:700;flex:none;background:#fff3;position:relative}.h .av{font-size:16px;box-shadow:inset 0 0 0 2px #ffffff59}.dot{position:absolute;right:-1px;bottom:-1px;width:12px;height:12px;border-radius:50%;border:2px solid #fff;background:#9ca3af}.on .dot{background:#22c55e}" +
+    ".ht{flex:1;min-width:0}.ht b{display:block;font-size:16px;font-weight:650}.ht small{-webkit-line-clamp:2;font-size:12.5px;line-height:1.3;opacity:.9;margin-top:1px}" +
+    ".x{width:36px;height:36px;border-radius:10px;color:inherit;opacity:.9}.x:hover{background:#ffffff29;opacity:1}" +
+    ".as{max-height:40%;overflow:auto}.an{display:flex;gap:10px;padding:10px 4px 10px 14px;background:#eff6ff;color:#1e3a8a;font-size:13px;border-bottom:1px solid #0000001a}.an div{flex:1}.an p{margin:2px 0 0}.an a{color:inherit}.warning{background:#fffbeb;color:#78350f}.critical{background:#fef2f2;color:#991b1b;box-shadow:inset 4px 0 #dc2626}" +
     ".cn{background:#fef3c7;color:#92400e;font-size:12.5px;text-align:center;padding:5px;flex:none}" +
-    ".m{flex:1;overflow-y:auto;padding:18px 14px 8px;background:#f6f7f9;scroll-behavior:smooth;overscroll-behavior:contain}" +
-    ".r{display:flex;gap:8px;margin-top:3px;align-items:flex-end}.r.g{margin-top:14px}.r.me{justify-content:flex-end}.r .av{width:28px;height:28px;font-size:12px;background:var(--a);color:var(--i)}.r .av.bot{background:#0f172a;color:#fff}.sp{width:28px;flex:none}" +
+    ".m{flex:1;overflow:auto;padding:18px 14px 8px;background:#f6f7f9;scroll-behavior:smooth;overscroll-behavior:contain}" +
+    ".r{display:flex;gap:8px;margin-top:3px;align-items:flex-end}.r.g{margin-top:14px}.r.me{justify-content:flex-end}.r .av,.pv .av{width:28px;height:28px;font-size:12px;background:var(--a);color:var(--i)}.pv .av{width:32px;height:32px}.r .av.bot{background:#0f172a;color:#fff}.sp{width:28px;flex:none}" +
     ".c{max-width:78%;display:flex;flex-direction:column}.me .c{align-items:flex-end}.n{font-size:12px;color:#6b7280;margin:0 0 3px 2px;font-weight:550}" +
-    ".u{padding:9px 13px;border-radius:16px;background:#fff;box-shadow:0 1px 2px rgba(17,24,39,.08);white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere}.me .u{background:var(--a);color:var(--i);box-shadow:none}.u a{color:inherit;text-decoration:underline}" +
-    ".me .u{border-bottom-right-radius:6px}.them .u{border-bottom-left-radius:6px}.bot .u{background:#eef2ff;color:#1e1b4b}.pend .u{opacity:.72}.fail .u{background:#fee2e2;color:#7f1d1d}" +
+    ".u{padding:9px 13px;border-radius:16px;background:#fff;box-shadow:0 1px 2px #11182714;white-space:pre-wrap;word-break:break-word;overflow-wrap:anywhere}.me .u{background:var(--a);color:var(--i);box-shadow:none;border-bottom-right-radius:6px}.u a{color:inherit}" +
+    ".them .u{border-bottom-left-radius:6px}.bot .u{background:#eef2ff;color:#1e1b4b}.pend .u{opacity:.72}.fail .u{background:#fee2e2;color:#7f1d1d}" +
     ".sys{text-align:center;font-size:12px;color:#6b7280;margin:14px 0 6px}.sys span{background:#eceef2;border-radius:10px;padding:3px 10px}" +
     ".st{font-size:11.5px;color:#6b7280;margin:3px 4px 0;display:flex;align-items:center;gap:4px}.st.rd{color:var(--a)}.st.bad{color:#b91c1c}.st button{color:#b91c1c;font-weight:650;text-decoration:underline}" +
     ".im{display:block;max-width:220px;max-height:240px;border-radius:12px;margin:2px 0;background:#e5e7eb;min-width:80px;min-height:60px;object-fit:cover;cursor:zoom-in}" +
-    ".fi{display:flex;align-items:center;gap:8px;background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:8px 10px;margin:2px 0;max-width:240px;color:#111827;text-align:left}.fi span{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-size:13px}.fi small{color:#6b7280;display:block;font-size:11.5px}.fi svg{color:#dc2626;flex:none}" +
+    ".fi{display:flex;align-items:center;gap:8px;background:#fff;border:1px solid #e5e7eb;border-radius:12px;padding:8px 10px;margin:2px 0;max-width:240px;color:#111827;text-align:left}.fi span{font-size:13px}.fi small{color:#6b7280;display:block;font-size:11.5px}.fi svg{color:#dc2626;flex:none}" +
     ".red{font-size:11.5px;color:#6b7280;margin-top:3px}" +
-    ".wel{background:#fff;border-radius:14px;padding:14px;box-shadow:0 1px 2px rgba(17,24,39,.06);margin-bottom:6px}.wel b{font-size:15px}.wel p{margin:4px 0 0;color:#374151}" +
+    ".wel{background:#fff;border-radius:14px;padding:14px;box-shadow:0 1px 2px #1118270f;margin-bottom:6px}.wel b{font-size:15px}" +
     ".tip{display:flex;gap:8px;align-items:flex-start;font-size:12.5px;color:#065f46;background:#ecfdf5;border-radius:10px;padding:8px 10px;margin-top:10px}.tip svg{flex:none;margin-top:1px}" +
     ".off{background:#fff;border:1px solid #e5e7eb;border-radius:14px;padding:14px;margin:14px 0 4px}.off b{display:flex;gap:8px;align-items:center}.off p{margin:6px 0 10px;color:#374151;font-size:13.5px}" +
-    ".ef{display:flex;gap:6px}.ef input{flex:1;min-width:0;font:inherit;border:1px solid #d1d5db;border-radius:10px;padding:8px 10px;outline:0}.ef input:focus{border-color:var(--a);box-shadow:0 0 0 3px color-mix(in srgb,var(--a) 20%,transparent)}.ef button,.pbtn{background:var(--a);color:var(--i);border-radius:10px;padding:8px 12px;font-weight:600;white-space:nowrap}" +
-    ".ty{display:flex;align-items:center;gap:8px;font-size:12.5px;color:#6b7280;padding:6px 16px 2px;min-height:26px;background:#f6f7f9;flex:none}.ty i{display:inline-flex;gap:3px;background:#fff;padding:7px 9px;border-radius:12px;box-shadow:0 1px 2px rgba(17,24,39,.08)}.ty i span{width:6px;height:6px;border-radius:50%;background:#9ca3af;animation:bl 1.2s infinite}.ty i span:nth-child(2){animation-delay:.15s}.ty i span:nth-child(3){animation-delay:.3s}@keyframes bl{0%,60%,100%{opacity:.3;transform:none}30%{opacity:1;transform:translateY(-2px)}}" +
+    ".ef{display:flex;gap:6px}.ef input{flex:1;min-width:0;font:inherit;border:1px solid #d1d5db;border-radius:10px;padding:8px 10px;outline:0}.ef input:focus{border-color:var(--a);box-shadow:0 0 0 3px color-mix(in srgb,var(--a) 20%,#0000)}.ef button{background:var(--a);color:var(--i);border-radius:10px;padding:8px 12px;font-weight:600;white-space:nowrap}" +
+    ".ty{display:flex;align-items:center;gap:8px;font-size:12.5px;color:#6b7280;padding:6px 16px 2px;min-height:26px;background:#f6f7f9;flex:none}.ty i{display:inline-flex;gap:3px;background:#fff;padding:7px 9px;border-radius:12px;box-shadow:0 1px 2px #11182714}.ty i span{width:6px;height:6px;border-radius:50%;background:#9ca3af;animation:bl 1.2s infinite}.ty i span+span{animation-delay:.15s}.ty i span+span+span{animation-delay:.3s}@keyframes bl{0%,60%,100%{opacity:.3;transform:none}30%{opacity:1;transform:translateY(-2px)}}" +
     ".nt{margin:0 12px 6px;background:#fef2f2;color:#991b1b;border-radius:10px;padding:8px 10px;font-size:12.5px}" +
-    ".f{border-top:1px solid #eceef2;padding:10px 10px 8px 12px;background:#fff;flex:none}.ch{display:flex;gap:6px;flex-wrap:wrap;margin-bottom:8px}.cp{position:relative;display:flex;align-items:center;gap:6px;border:1px solid #e5e7eb;border-radius:10px;padding:4px 26px 4px 4px;max-width:170px;font-size:12px;background:#f9fafb}.cp img{width:34px;height:34px;border-radius:6px;object-fit:cover}.cp span{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.cp.busy{opacity:.55}.cp button{position:absolute;right:4px;top:50%;transform:translateY(-50%);width:18px;height:18px;border-radius:50%;background:#e5e7eb;display:grid;place-items:center}" +
-    ".row{display:flex;align-items:flex-end;gap:4px}textarea{flex:1;resize:none;border:0;outline:0;font:inherit;font-size:14.5px;line-height:1.4;max-height:120px;min-height:24px;padding:8px 4px;background:transparent;color:#111827}" +
-    ".ib{width:38px;height:38px;border-radius:10px;display:grid;place-items:center;color:#6b7280;flex:none}.ib:hover{background:#f3f4f6;color:#111827}.sd{color:var(--a)}.sd:disabled{color:#d1d5db;cursor:default;background:none}" +
+    ".f{border-top:1px solid #eceef2;padding:10px 10px 8px 12px;background:#fff;flex:none}.ch{display:flex;gap:6px;flex-wrap:wrap;margin-bottom:8px}.cp{position:relative;display:flex;align-items:center;gap:6px;border:1px solid #e5e7eb;border-radius:10px;padding:4px 26px 4px 4px;max-width:170px;font-size:12px;background:#f9fafb}.cp img{width:34px;height:34px;border-radius:6px;object-fit:cover}.cp.busy{opacity:.55}.cp button{position:absolute;right:4px;top:50%;transform:translateY(-50%);width:18px;height:18px;border-radius:50%;background:#e5e7eb}" +
+    ".row{display:flex;align-items:flex-end;gap:4px}textarea{flex:1;resize:none;border:0;outline:0;font:inherit;font-size:14.5px;line-height:1.4;max-height:120px;min-height:24px;padding:8px 4px;background:none;color:#111827}" +
+    ".ib{width:38px;height:38px;border-radius:10px;color:#6b7280;flex:none}.ib:hover{background:#f3f4f6;color:#111827}.sd{color:var(--a)}.sd:disabled{color:#d1d5db;cursor:default;background:none}" +
     ".pw{text-align:center;font-size:11px;color:#9ca3af;padding-top:4px}" +
     "[hidden]{display:none!important}" +
-    "@media (max-width:480px){.k{bottom:14px;right:14px;left:auto}.k.o .l,.k.o .pv{display:none}.p{position:fixed;inset:0;width:auto;height:auto;border-radius:0;bottom:0}textarea{font-size:16px}}" +
-    "@media (prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}";
+    "@media(max-width:480px){.k{bottom:14px;right:14px;left:auto}.k.o .l,.k.o .pv{display:none}.p{position:fixed;inset:0;width:auto;height:auto;border-radius:0;bottom:0}textarea{font-size:16px}}" +
+    "@media(prefers-reduced-motion:reduce){*{animation:none!important;transition:none!important;scroll-behavior:auto!important}}";
 
   var host = el("div"), root, ui = {};
   host.id = "kefu-widget"; host.style.cssText = "all:initial!important";
@@ -341,19 +347,19 @@
     // still get a styled widget. Older browsers take a <style> element.
     if (host.attachShadow && "adoptedStyleSheets" in root && W.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
       var sheet = new CSSStyleSheet(); sheet.replaceSync(CSS); root.adoptedStyleSheets = [sheet];
-    } else { var style = el("style"); style.textContent = CSS; root.appendChild(style); }
-    var k = ui.k = el("div", "k"); k.setAttribute("lang", LANG); root.appendChild(k);
+    } else { var style = el("style"); style.textContent = CSS; root.append(style); }
+    var k = ui.k = el("div", "k"); k.setAttribute("lang", LANG); root.append(k);
     k.innerHTML =
       '<section class="p" role="dialog" aria-modal="false" hidden>' +
       '<header class="h"><div class="av"><span></span><i class="dot"></i></div><div class="ht"><b></b><small></small></div><button class="x" type="button">' + svg("x") + "</button></header>" +
-      '<div class="cn" role="status" hidden></div><div class="m" role="log" aria-live="polite"></div><div class="ty" aria-live="polite"></div>' +
+      '<div class="as"></div><div class="cn" role="status" hidden></div><div class="m" role="log" aria-live="polite"></div><div class="ty" aria-live="polite"></div>' +
       '<div class="nt" role="alert" hidden></div>' +
       '<form class="f"><div class="ch"></div><div class="row"><button class="ib at" type="button">' + svg("clip") + '</button><input type="file" accept="image/*,application/pdf" multiple hidden>' +
       '<textarea rows="1" maxlength="20000"></textarea><button class="ib sd" type="submit" disabled>' + svg("send") + "</button></div><div class='pw'>Powered by kefu</div></form></section>" +
       '<div class="pv" role="button" tabindex="0" hidden></div><button class="l" type="button" aria-expanded="false">' + svg("chat") + '<span class="b" hidden></span></button>';
     function q(s) { return k.querySelector(s); }
     ui.panel = q(".p"); ui.title = q(".ht b"); ui.sub = q(".ht small"); ui.hav = q(".h .av"); ui.list = q(".m"); ui.typing = q(".ty");
-    ui.conn = q(".cn"); ui.notice = q(".nt"); ui.form = q(".f"); ui.chips = q(".ch"); ui.ta = q("textarea"); ui.send = q(".sd");
+    ui.an = q(".as"); ui.conn = q(".cn"); ui.notice = q(".nt"); ui.form = q(".f"); ui.chips = q(".ch"); ui.ta = q("textarea"); ui.send = q(".sd");
     ui.file = q("input[type=file]"); ui.launch = q(".l"); ui.badge = q(".b"); ui.prev = q(".pv");
     ui.ta.placeholder = t("ph"); ui.send.setAttribute("aria-label", t("send")); q(".at").setAttribute("aria-label", t("attach"));
     q(".x").setAttribute("aria-label", t("close")); ui.panel.setAttribute("aria-label", t("open"));
@@ -372,7 +378,7 @@
     ui.panel.ondrop = function (e) { e.preventDefault(); addFiles(e.dataTransfer && e.dataTransfer.files); };
     k.onkeydown = function (e) { if (e.key === "Escape" && isOpen) toggle(false); };
     k.addEventListener("pointerdown", function () { if (!audio && (W.AudioContext || W.webkitAudioContext)) try { audio = new (W.AudioContext || W.webkitAudioContext)(); } catch (x) { /* none */ } }, { once: true });
-    D.body.appendChild(host);
+    D.body.append(host);
   }
   function grow() { ui.ta.style.height = "auto"; ui.ta.style.height = Math.min(120, ui.ta.scrollHeight) + "px"; }
   function canSend() { return (ui.ta.value.trim() || chips.length) && !chips.some(function (c) { return c.busy; }); }
@@ -415,11 +421,11 @@
   function linkify(node, text) {
     var re = /\bhttps?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)\]]/g, i = 0, m;
     while ((m = re.exec(text))) {
-      node.appendChild(D.createTextNode(text.slice(i, m.index)));
+      node.append(text.slice(i, m.index));
       var a = el("a", null, m[0]); a.href = m[0]; a.target = "_blank"; a.rel = "noopener noreferrer nofollow";
-      node.appendChild(a); i = m.index + m[0].length;
+      node.append(a); i = m.index + m[0].length;
     }
-    node.appendChild(D.createTextNode(text.slice(i)));
+    node.append(text.slice(i));
   }
   function attachment(a) {
     var url = blobs[a.id];
@@ -431,7 +437,7 @@
       return img;
     }
     var f = el("button", "fi"); f.type = "button";
-    f.innerHTML = svg("file", 22); var s = el("span", null, a.filename); s.appendChild(el("small", null, Math.max(1, Math.round(a.size / 1024)) + " KB")); f.appendChild(s);
+    f.innerHTML = svg("file", 22); var s = el("span", null, a.filename); s.append(el("small", null, Math.max(1, Math.round(a.size / 1024)) + " KB")); f.append(s);
     f.onclick = function () { if (a.id.indexOf("up:") !== 0) blob(a, function (u) { W.open(u, "_blank", "noopener"); }); };
     return f;
   }
@@ -447,7 +453,7 @@
     var k = ui.k, l = ui.list, all = sorted();
     k.classList.toggle("o", isOpen);
     ui.panel.hidden = !isOpen; ui.launch.setAttribute("aria-expanded", isOpen);
-    ui.launch.innerHTML = svg(isOpen ? "down" : "chat"); ui.launch.appendChild(ui.badge);
+    ui.launch.innerHTML = svg(isOpen ? "down" : "chat"); ui.launch.append(ui.badge);
     ui.launch.setAttribute("aria-label", isOpen ? t("close") : t("open"));
     var title = opt("title", "") || (info && info.name) || t("open");
     ui.title.textContent = title; ui.hav.firstChild.textContent = initials(title);
@@ -457,77 +463,99 @@
     // Preview of a reply while closed.
     ui.prev.hidden = !preview || isOpen;
     if (preview && !isOpen) {
-      ui.prev.innerHTML = ""; var pa = el("div", "av", initials(author(preview))); pa.style.cssText = "width:32px;height:32px;font-size:12px;background:var(--a);color:var(--i)";
-      var pc = el("div"); pc.appendChild(el("b", null, author(preview))); pc.appendChild(el("p", null, preview.body || (preview.attachments[0] || {}).filename || ""));
-      ui.prev.appendChild(pa); ui.prev.appendChild(pc);
+      ui.prev.innerHTML = ""; var pa = el("div", "av", initials(author(preview)));
+      var pc = el("div"); pc.append(el("b", null, author(preview)), el("p", null, preview.body || (preview.attachments[0] || {}).filename || ""));
+      ui.prev.append(pa, pc);
     }
     if (!isOpen) return;
+    banners();
     l.innerHTML = "";
-    var w = el("div", "wel"); w.appendChild(el("b", null, opt("greeting", "") || (LANG === "en" && info && info.greeting) || t("hello")));
-    var tip = el("div", "tip"); tip.innerHTML = svg("shield", 16); tip.appendChild(el("span", null, t("safe"))); w.appendChild(tip); l.appendChild(w);
+    var w = el("div", "wel"); w.append(el("b", null, opt("greeting", "") || (LANG === "en" && info && info.greeting) || t("hello")));
+    var tip = el("div", "tip"); tip.innerHTML = svg("shield", 16); tip.append(el("span", null, t("safe"))); w.append(tip); l.append(w);
     var prev = null, lastMine = null, answered = false;
     // A reply means the agent saw what came before it, whatever the receipts said.
     all.forEach(function (m) { if (mine(m)) { lastMine = m; answered = false; } else if (!m.local) answered = true; });
     all.forEach(function (m) {
       var d = new Date(m.created_at), gap = !prev || d - new Date(prev.created_at) > 3600000;
-      if (gap) { var sy = el("div", "sys"); sy.appendChild(el("span", null, (new Date().toDateString() === d.toDateString() ? "" : fmt(d, { month: "short", day: "numeric" }) + " ") + hhmm(d))); l.appendChild(sy); }
+      if (gap) { var sy = el("div", "sys"); sy.append(el("span", null, (new Date().toDateString() === d.toDateString() ? "" : fmt(d, { month: "short", day: "numeric" }) + " ") + hhmm(d))); l.append(sy); }
       var a = m.author || {}, me = mine(m), kind = me ? "me" : a.kind === "bot" ? "them bot" : "them";
-      if (!me && a.kind === "system") { var s2 = el("div", "sys"); s2.appendChild(el("span", null, m.body)); l.appendChild(s2); prev = m; return; }
+      // kefu's own notices (safety warnings, security tips): a card, their links live.
+      if (!me && a.kind === "system") { var s2 = el("div", "tip"), sp = el("span"); s2.innerHTML = svg("shield", 16); linkify(sp, m.body); s2.append(sp); l.append(s2); prev = m; return; }
       var first = gap || !prev || mine(prev) !== me || (prev.author || {}).id !== a.id;
       var r = el("div", "r " + kind + (first ? " g" : "") + (m.local ? (m.failed ? " fail" : " pend") : ""));
       var c = el("div", "c");
       if (!me) {
-        if (first) { var av = el("div", "av" + (a.kind === "bot" ? " bot" : ""), initials(author(m))); r.appendChild(av); c.appendChild(el("div", "n", author(m))); }
-        else r.appendChild(el("div", "sp"));
+        if (first) { var av = el("div", "av" + (a.kind === "bot" ? " bot" : ""), initials(author(m))); r.append(av); c.append(el("div", "n", author(m))); }
+        else r.append(el("div", "sp"));
       }
-      (m.attachments || []).forEach(function (x) { c.appendChild(attachment(x)); });
-      if (m.body) { var u = el("div", "u"); linkify(u, m.body); c.appendChild(u); }
-      if (m.redactions && m.redactions.length) c.appendChild(el("div", "red", t("redacted")));
-      if (me && (m === lastMine || m.failed)) c.appendChild(status(m, answered));
-      r.appendChild(c); l.appendChild(r); prev = m;
+      (m.attachments || []).forEach(function (x) { c.append(attachment(x)); });
+      if (m.body) { var u = el("div", "u"); linkify(u, m.body); c.append(u); }
+      if (m.redactions && m.redactions.length) c.append(el("div", "red", t("redacted")));
+      if (me && (m === lastMine || m.failed)) c.append(status(m, answered));
+      r.append(c); l.append(r); prev = m;
     });
-    if (info && !staffed()) l.appendChild(offline(all.some(mine)));
+    if (info && !staffed()) l.append(offline(all.some(mine)));
     ui.typing.innerHTML = "";
-    if (typingFrom) { var ti = el("i"); ti.innerHTML = "<span></span><span></span><span></span>"; ui.typing.appendChild(ti); ui.typing.appendChild(el("span", null, t("typing", { n: typingFrom }))); }
+    if (typingFrom) { var ti = el("i"); ti.innerHTML = "<span></span><span></span><span></span>"; ui.typing.append(ti, el("span", null, t("typing", { n: typingFrom }))); }
     ui.chips.innerHTML = ""; ui.chips.hidden = !chips.length;
     chips.forEach(function (c) {
       var p = el("div", "cp" + (c.busy ? " busy" : ""));
-      if (c.url) { var im = el("img"); im.src = c.url; im.alt = ""; p.appendChild(im); } else p.insertAdjacentHTML("beforeend", svg("file", 18));
-      p.appendChild(el("span", null, c.filename));
+      if (c.url) { var im = el("img"); im.src = c.url; im.alt = ""; p.append(im); } else p.insertAdjacentHTML("beforeend", svg("file", 18));
+      p.append(el("span", null, c.filename));
       var x = el("button"); x.type = "button"; x.innerHTML = svg("x", 12); x.setAttribute("aria-label", t("remove"));
       x.onclick = function () { chips.splice(chips.indexOf(c), 1); render(); ui.send.disabled = !canSend(); };
-      p.appendChild(x); ui.chips.appendChild(p);
+      p.append(x); ui.chips.append(p);
     });
     ui.send.disabled = !canSend();
     if (stick) l.scrollTop = l.scrollHeight;
     stick = false;
   }
+  // Announcements (phishing waves, maintenance) inside their window; each hidden once dismissed,
+  // until it changes (the version is the parsed time: the session's JSON and the stream's write
+  // fractions of a second differently). Text only, never linkified: a phishing notice names the
+  // fake domains.
+  function banners() {
+    var now = Date.now(), dis = st.dis = st.dis || {};
+    ui.an.innerHTML = "";
+    Object.keys(ann).forEach(function (i) {
+      var a = ann[i], x = a.translations, tx = x[LANG] || /^zh/.test(LANG) && x["zh-Hans"] || x.en, v = i + Date.parse(a.updated_at),
+        b = el("div", "an " + a.severity), c = el("div"), k = el("a", null, t("more")), y = el("button", "x");
+      // Date.parse(null) is NaN: no end, never over.
+      if (dis[v] || Date.parse(a.starts_at) > now || Date.parse(a.ends_at) <= now) return;
+      b.innerHTML = svg(/phish|secu/.test(a.kind) ? "shield" : "warn", 18);
+      c.append(el("b", null, tx.title), el("p", null, tx.body));
+      if (a.url) { k.href = a.url; k.target = "_blank"; c.append(k); }
+      y.innerHTML = svg("x", 14); y.title = t("hide");
+      y.onclick = function () { dis[v] = 1; save(); render(); };
+      b.append(c, y); ui.an.append(b);
+    });
+  }
   function author(m) { var a = m.author || {}; return a.kind === "agent" ? a.label : a.kind === "bot" ? (opt("title", "") || (info && info.name) || t("agent")) : a.label || t("agent"); }
   function status(m, answered) {
     var s = el("div", "st"), txt, icon;
     if (m.failed) {
-      s.className = "st bad"; s.innerHTML = svg("warn", 13); s.appendChild(el("span", null, m.failed + " · "));
-      var b = el("button", null, t("retry")); b.type = "button"; b.onclick = function () { retryMsg(m.client_id); }; s.appendChild(b);
+      s.className = "st bad"; s.innerHTML = svg("warn", 13); s.append(el("span", null, m.failed + " · "));
+      var b = el("button", null, t("retry")); b.type = "button"; b.onclick = function () { retryMsg(m.client_id); }; s.append(b);
       return s;
     }
     if (m.delivery_status === "pending") { icon = "clock"; txt = t("sending"); }
     else if (m.delivery_status === "read" || answered) { icon = "ok2"; txt = t("read"); s.className = "st rd"; }
     else { icon = "ok"; txt = t("sent"); }
-    s.innerHTML = svg(icon, 14); s.appendChild(el("span", null, txt));
+    s.innerHTML = svg(icon, 14); s.append(el("span", null, txt));
     s.setAttribute("data-status", icon === "ok2" ? "read" : icon === "ok" ? "sent" : "pending");
     return s;
   }
   function offline(wrote) {
     var o = el("div", "off"), h = el("b");
-    h.innerHTML = svg("mail", 18); h.appendChild(el("span", null, t("awayT")));
-    o.appendChild(h);
+    h.innerHTML = svg("mail", 18); h.append(el("span", null, t("awayT")));
+    o.append(h);
     var closed = !info.open_now && info.next_open_at;
-    o.appendChild(el("p", null, closed ? t("closedB", { t: when(new Date(info.next_open_at)) }) : t("awayB", { t: dur(info.expected_response_minutes) })));
+    o.append(el("p", null, closed ? t("closedB", { t: when(new Date(info.next_open_at)) }) : t("awayB", { t: dur(info.expected_response_minutes) })));
     if (st.emailKnown) { o.appendChild(el("p", null, t("thanks"))).style.margin = "0"; return o; }
     var f = el("form", "ef"), i = el("input"), b = el("button", null, t("emailBtn"));
     i.type = "email"; i.placeholder = t("emailPh"); i.required = true; i.autocomplete = "email"; i.value = ui.emailDraft || "";
     i.oninput = function () { ui.emailDraft = i.value; };
-    f.appendChild(i); f.appendChild(b);
+    f.append(i, b);
     f.onsubmit = function (e) {
       e.preventDefault();
       if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(i.value.trim())) return notice(t("emailBad"));
@@ -536,7 +564,7 @@
         b.disabled = false; notice(e2.code === "rate_limited" ? t("rate") : e2.code === "validation_error" ? t("emailBad") : t("upFail"));
       });
     };
-    o.appendChild(f);
+    o.append(f);
     if (!wrote) o.style.marginTop = "8px";
     return o;
   }
