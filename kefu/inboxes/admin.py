@@ -5,8 +5,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from kefu.core.errors import ValidationFailed
+from kefu.core.errors import KefuError, ValidationFailed
 from kefu.inboxes.adapters.email.config import AFTER_IMPORT, AUTH_MODES, SECURITY_MODES
 from kefu.inboxes.models import ChannelType, EmailImportFailure, Inbox
 
@@ -128,7 +130,29 @@ class InboxAdmin(admin.ModelAdmin):
     list_display = ("name", "channel_type", "enabled")
     list_filter = ("channel_type", "enabled")
     filter_horizontal = ("teams",)
-    readonly_fields = ("secret",)
+    readonly_fields = ("signing_secret",)
+    actions = ("rotate_secret",)
+
+    @admin.display(description="Secret (HMAC key for user_hash and signed API calls)")
+    def signing_secret(self, obj: Inbox) -> str:
+        # Admins configure the exchange's servers with it; stored encrypted, shown here only.
+        if not obj.pk:
+            return "(generated when saved)"
+        try:
+            return obj.signing_secret()
+        except KefuError as exc:  # a changed key: say so rather than fail the page
+            return f"({exc.message})"
+
+    @admin.action(description="Rotate the secret (the old one stops working at once)")
+    def rotate_secret(self, request: HttpRequest, queryset: QuerySet[Inbox]) -> None:
+        from kefu.core.actors import Actor
+        from kefu.inboxes.actions import inbox_secret_rotate
+
+        for inbox in queryset:
+            inbox_secret_rotate(inbox=inbox, actor=Actor.of_agent(request.user))
+        self.message_user(
+            request, f"New secrets for {queryset.count()} inbox(es): open each to copy it."
+        )
 
 
 @admin.register(EmailImportFailure)

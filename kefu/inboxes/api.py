@@ -20,7 +20,7 @@ from kefu.inboxes.actions import inbox_create
 from kefu.inboxes.adapters.base import InboundMessage
 from kefu.inboxes.models import ChannelType, Inbox
 from kefu.inboxes.selectors import access_inbox, inboxes_visible_to
-from kefu.inboxes.signing import signature_verify
+from kefu.safety.signing import signature_verify
 
 router = Router(tags=["inboxes"])
 
@@ -121,7 +121,7 @@ def inbound_message(request: HttpRequest, inbox_id: uuid.UUID, payload: InboundI
     signature = request.headers.get("X-Kefu-Signature", "")
     if signature:
         if inbox is None or not signature_verify(
-            secret=inbox.secret, body=request.body, header=signature
+            secret=inbox.signing_secret(), body=request.body, header=signature
         ):
             raise PermissionDenied("the request signature is not valid for this inbox")
     else:

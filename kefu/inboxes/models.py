@@ -19,7 +19,14 @@ class ChannelType(models.TextChoices):
 
 
 def _inbox_secret() -> str:
+    # The clear key; migrations 0001 and 0003 refer to this function by name.
     return secrets.token_hex(32)
+
+
+def _inbox_secret_sealed() -> str:
+    from kefu.safety.crypto import secret_encrypt
+
+    return secret_encrypt(_inbox_secret())
 
 
 class Inbox(BaseModel):
@@ -27,11 +34,12 @@ class Inbox(BaseModel):
 
     name = models.CharField(max_length=120)
     channel_type = models.CharField(max_length=16, choices=ChannelType.choices)
-    # Channel settings (addresses, hours, greeting...). Credentials move to encrypted fields
-    # with the security work; nothing secret is stored here in clear beyond the HMAC key.
+    # Channel settings (addresses, hours, greeting...). Credentials in it are sealed by their
+    # adapter (the email adapter's server passwords); nothing secret is stored here in clear.
     config = models.JSONField(default=dict, blank=True)
-    # HMAC key for widget identity (user_hash) and signed API/webhook calls.
-    secret = models.CharField(max_length=128, default=_inbox_secret)
+    # HMAC key for widget identity (user_hash) and signed API calls, encrypted at rest
+    # (kefu.safety.crypto). Read it with `signing_secret()`, the one accessor.
+    secret_sealed = models.TextField(default=_inbox_secret_sealed, editable=False)
     teams = models.ManyToManyField(Team, related_name="inboxes", blank=True)
     enabled = models.BooleanField(default=True)
 
@@ -41,6 +49,12 @@ class Inbox(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_channel_type_display()})"
+
+    def signing_secret(self) -> str:
+        """The clear HMAC key. Raises SecretUnavailable when no configured key opens it."""
+        from kefu.safety.crypto import secret_open
+
+        return secret_open(self.secret_sealed, what=f"the secret of inbox {self.name}")
 
 
 # --- email channel ---------------------------------------------------------------------------

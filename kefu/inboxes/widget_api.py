@@ -19,7 +19,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as Reply
 
 from kefu.conversations.selectors import conversation_public_state, message_state, messages_of
-from kefu.core.events import MessageState, PublicConversationState
+from kefu.core.events import AnnouncementState, MessageState, PublicConversationState
 from kefu.inboxes.adapters.widget import (
     RateLimited,
     WidgetSession,
@@ -106,6 +106,10 @@ class WidgetState(Schema):
     email_known: bool = Field(..., description="kefu has an address to continue by email")
     inbox: InboxInfo
     conversations: list[WidgetConversation]
+    announcements: list[AnnouncementState] = Field(
+        ..., description="the widget's announcements (each shown inside its window), with the "
+        "text in the session's `lang`; `announcement.*` events on the announcements stream update them",
+    )
     cursors: dict[str, int] = Field(..., description="resume the websocket from these seqs")
 
 
@@ -114,6 +118,7 @@ class SessionIn(Schema):
     visitor_id: str = Field("", max_length=64)
     uid: str = Field("", max_length=64, description="the customer's exchange UID when logged in")
     user_hash: str = Field("", max_length=128, description="HMAC-SHA256(inbox secret, uid), hex")
+    lang: str = Field("", max_length=20, description="the widget's language, for announcements")
 
 
 class UploadOut(Schema):
@@ -132,11 +137,12 @@ class EmailOut(Schema):
     email: str
 
 
-def _state(inbox: Any, session: Any, token: str) -> dict[str, Any]:
+def _state(inbox: Any, session: Any, token: str, language: str = "") -> dict[str, Any]:
     from kefu.accounts.models import Agent
+    from kefu.status.selectors import announcement_stream, announcements_for_widget
 
     conversations = rt.widget_conversations(inbox, session.identity)
-    streams = [f"conversation:{c.pk}" for c in conversations]
+    streams = [f"conversation:{c.pk}" for c in conversations] + [announcement_stream("widget")]
     # Seqs first, state second: anything committed in between is replayed and applied
     # idempotently (by message id), never missed.
     cursors = rt.stream_latest(streams)
@@ -163,6 +169,7 @@ def _state(inbox: Any, session: Any, token: str) -> dict[str, Any]:
             "attachment_max_bytes": settings.ATTACHMENT_MAX_BYTES,
         },
         "conversations": items, "cursors": cursors,
+        "announcements": announcements_for_widget(language=language),
     }
 
 
@@ -172,14 +179,14 @@ def widget_session(request: HttpRequest, payload: SessionIn) -> dict[str, Any]:
     if not payload.uid and not payload.visitor_id:
         _limit(request, "session_new", _ip(request) or "unknown")
     session, token = check_widget_session_open(inbox=inbox, visitor_id=payload.visitor_id, uid=payload.uid, user_hash=payload.user_hash)
-    return _state(inbox, session, token)
+    return _state(inbox, session, token, payload.lang)
 
 
 @router.get("/state", response=WidgetState, summary="The session's conversations and resume cursors")
-def widget_state(request: HttpRequest) -> dict[str, Any]:
+def widget_state(request: HttpRequest, lang: str = "") -> dict[str, Any]:
     token = request.headers.get("X-Kefu-Session", "")
     session = widget_session_load(token)
-    return _state(widget_inbox(session.inbox_id), session, token)
+    return _state(widget_inbox(session.inbox_id), session, token, lang[:20])
 
 
 @router.post(

@@ -71,7 +71,7 @@ def check_widget_session_open(
         uid = uid.strip()
         if not uid or len(uid) > 64:
             raise ValidationFailed("uid must be 1 to 64 characters", field="uid")
-        expected = user_hash_make(secret=inbox.secret, uid=uid)
+        expected = user_hash_make(secret=inbox.signing_secret(), uid=uid)
         if not user_hash or not hmac.compare_digest(expected, user_hash.strip().lower()):
             raise PermissionDenied("user_hash does not match this uid", code="identity_rejected")
         session = WidgetSession(inbox_id=str(inbox.pk), identity=f"uid:{uid}", exchange_uid=uid)
