@@ -4,6 +4,7 @@ the scripted conversations of `kefu bot eval`.
 
     .venv/bin/python bench/bot.py            # one pass over the eval set (~130 turns)
     .venv/bin/python bench/bot.py --full     # five passes
+    .venv/bin/python bench/bot.py --llm      # + the same turns in LLM mode (local fake server)
 
 Target: bot answer <= 100 ms p95. The customer's own message_receive is not included: the
 bot runs after it committed. A fresh SQLite database in a temp dir holds the demo world and
@@ -35,6 +36,13 @@ from bench.common import percentile, table, write_json  # noqa: E402
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--full", action="store_true", help="five passes over the eval set")
+    ap.add_argument(
+        "--llm",
+        action="store_true",
+        help="also play the turns in LLM mode against the local fake model server, which "
+        "answers at once: the rows measure kefu's own cost around a model call (retrieval, "
+        "prompt, HTTP, checks, guard), not any model's speed",
+    )
     args = ap.parse_args()
     from django.core.management import call_command
 
@@ -52,6 +60,22 @@ def main() -> None:
         for kind, ms in zip(report.turn_kinds, report.latencies_ms, strict=True):
             latencies.setdefault(kind, []).append(ms)
             latencies.setdefault("all", []).append(ms)
+    llm_calls = 0
+    if args.llm:
+        from django.conf import settings
+
+        from kefu.intelligence.testing import FakeLlmServer
+
+        with FakeLlmServer() as fake:
+            settings.LLM_BASE_URL = fake.base_url
+            settings.LLM_MODEL = "fake"
+            for _ in range(passes):
+                report = bot_eval(llm=True)
+                for kind, ms in zip(report.turn_kinds, report.latencies_ms, strict=True):
+                    latencies.setdefault(f"llm-fake:{kind}", []).append(ms)
+                    latencies.setdefault("llm-fake:all", []).append(ms)
+            llm_calls = len(fake.requests)
+            settings.LLM_BASE_URL = ""
     rows = [
         {
             "turns": kind,
@@ -70,6 +94,7 @@ def main() -> None:
             "passes": passes,
             "rows": rows,
             "eval": figures,
+            "llm_fake_server_calls": llm_calls,
             "embedding_threads": os.environ.get("KEFU_EMBEDDING_THREADS"),
             "seconds": round(time.perf_counter() - started, 1),
         },

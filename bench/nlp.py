@@ -16,7 +16,7 @@ Sections:
 
 Targets: enrichment <= 5 ms p95 per message, training <= 60 s on 10k examples, banking77
 accuracy above the published 93.66 % (fine-tuned BERT-large) at <= 5 ms per message.
-The encoder's thread count comes from KEFU_EMBEDDING_THREADS (default: one per core).
+The encoder's thread count comes from KEFU_EMBEDDING_THREADS (default 1; 0 = one per core).
 """
 
 from __future__ import annotations

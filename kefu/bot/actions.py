@@ -15,11 +15,26 @@ Order of the rules for one message (first match wins):
 7. greeting / thanks -> a short answer;
 8. flows with the exchange: withdrawal, deposit, locked account, KYC status;
 9. the help center: answer above the threshold, clarify when the top two are close,
-   otherwise "say it in other words"; the second miss hands off.
+   otherwise "say it in other words"; the second miss hands off. With the optional language
+   model on (KEFU_LLM_BASE_URL and the inbox's `llm`), the model first writes the answer from
+   the retrieved articles, citing them; anything short of a valid, cited, guard-clean answer
+   falls back to the rules of step 9 unchanged.
+
+A model call takes seconds. In the web server the turn is therefore split around it: the
+rules run in the thread that committed the message, as always, up to the point where the
+model is needed (writing nothing); the call is awaited on the server's event loop, holding no
+thread; then the turn runs again with the model's answer and writes its reply. The second run
+sees whatever happened meanwhile (an agent took over: the bot stays silent). Outside the
+server (CLI, eval, tests) the call is made in place.
+
+A flow that ends with the customer back in their account (locked-account status, a password or
+2FA reset answered from the help center) or with their withdrawals shown adds a security tip
+(kefu.safety.notices; at most one per conversation).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import logging
@@ -52,6 +67,14 @@ from kefu.inboxes.models import ChannelType, Inbox
 log = logging.getLogger(__name__)
 
 MAX_FAILURES = 2
+# Help-center answers after which the customer gets the account security tip: getting back in.
+ACCOUNT_TIP_ARTICLES = {
+    "reset-2fa-lost-phone",
+    "account-locked-frozen",
+    "account-hacked",
+    "freeze-account-emergency",
+    "change-email-phone",
+}
 _paused: contextvars.ContextVar[bool] = contextvars.ContextVar("kefu_bot_paused", default=False)
 # Channels the bot answers on. The widget first; the API channel (the exchange's app) behaves
 # like a chat too. Email is not a chat: a bot reply there would be a second email.
@@ -68,6 +91,7 @@ class BotSettings:
     flows: tuple[str, ...] = ("withdrawal", "deposit", "security", "account", "kyc")
     security_team: str = "security"  # team slugs the handoffs go to
     vip_team: str = "vip-desk"
+    llm: bool = False  # answers written by the language model, when one is configured
 
 
 def bot_settings(inbox: Inbox) -> BotSettings:
@@ -85,10 +109,19 @@ def bot_settings(inbox: Inbox) -> BotSettings:
             flows=tuple(raw.get("flows", base.flows)),
             security_team=str(raw.get("security_team", base.security_team)),
             vip_team=str(raw.get("vip_team", base.vip_team)),
+            llm=bool(raw.get("llm", False)),
         )
     except (TypeError, ValueError):
         log.warning("inbox %s has an unreadable bot config; the bot stays off", inbox.pk)
         return BotSettings()
+
+
+def bot_llm_on(inbox: Inbox) -> bool:
+    """The bot of this inbox writes its help-center answers with the language model."""
+    from kefu.intelligence.llm import llm_enabled
+
+    cfg = bot_settings(inbox)
+    return cfg.enabled and cfg.llm and llm_enabled()
 
 
 def bot_configure(
@@ -97,6 +130,7 @@ def bot_configure(
     enabled: bool | None = None,
     threshold: float | None = None,
     handoff_vip_tier: int | None = None,
+    llm: bool | None = None,
 ) -> Inbox:
     """Turn the bot on/off for an inbox and tune it. Bad values change nothing."""
     from kefu.core.errors import ValidationFailed
@@ -105,6 +139,8 @@ def bot_configure(
         raise ValidationFailed("threshold must be between 0 and 1", field="threshold")
     if handoff_vip_tier is not None and int(handoff_vip_tier) < 0:
         raise ValidationFailed("handoff_vip_tier must be 0 or more", field="handoff_vip_tier")
+    if llm is not None and not isinstance(llm, bool):
+        raise ValidationFailed("llm must be true or false", field="llm")
     with transaction.atomic():
         inbox = Inbox.objects.select_for_update().get(pk=inbox.pk)
         config = dict(inbox.config or {})
@@ -113,6 +149,7 @@ def bot_configure(
             ("enabled", enabled),
             ("threshold", threshold),
             ("handoff_vip_tier", handoff_vip_tier),
+            ("llm", llm),
         ):
             if value is not None:
                 bot[key] = value
@@ -141,6 +178,25 @@ class BotTurn:
     article: str = ""  # slug answered with
     intent: str = ""
     ms: float = 0.0
+    tip: str = ""  # the security tip sent after this turn's flow ("account", "withdrawal")
+    llm: bool = False  # the answer was written by the language model
+    # The turn stopped where it needs the model (nothing written): ask it, then bot_handle again
+    # with its answer (bot_model_finish does both).
+    pending: ModelRequest | None = None
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    message_id: Any
+    prompt: list[dict[str, str]]
+    sources: list[Any]  # kefu.intelligence.grounding.Source, numbered as in the prompt
+
+
+# What a turn gets back from the model: the sources it was given, and its answer or failure.
+ModelAnswer = tuple[list[Any], Any]
+
+# Turns waiting on the model in this process (a reference, so the loop cannot drop them).
+_in_flight: set[asyncio.Task[Any]] = set()
 
 
 def bot_on_event(event: Event) -> None:
@@ -149,6 +205,13 @@ def bot_on_event(event: Event) -> None:
     message = event.payload.get("message") or {}
     if message.get("direction") != Direction.INCOMING or message.get("private"):
         return
+    conversation = event.payload.get("conversation") or {}
+    if (
+        not settings.BOT_ENABLED
+        or conversation.get("channel") not in BOT_CHANNELS
+        or conversation.get("assignee")
+    ):
+        return  # what bot_handle would decide, without loading the message
     msg = (
         Message.objects.select_related("conversation__inbox", "conversation__contact")
         .filter(pk=message.get("id"))
@@ -156,15 +219,81 @@ def bot_on_event(event: Event) -> None:
     )
     if msg is None:
         return
+    from kefu.realtime.publisher import server_loop
+
+    loop = server_loop()
     try:
-        bot_handle(message=msg)
+        turn = bot_handle(message=msg, defer_model=loop is not None)
     except Exception:
         # The customer's message is committed whatever happens here; an agent still sees it.
         log.exception("bot failed on message %s", msg.pk)
+        return
+    if turn is not None and turn.pending is not None and loop is not None:
+        # A fresh context: this thread runs inside sync_to_async, whose context says so, and a
+        # task inheriting it could not hand its database work back to a sync thread.
+        loop.call_soon_threadsafe(_model_task_start, turn.pending, context=contextvars.Context())
 
 
-def bot_handle(*, message: Message) -> BotTurn | None:
-    """The bot's turn on one stored inbound message; None when the bot stays silent."""
+def _model_task_start(request: ModelRequest) -> None:
+    task = asyncio.get_running_loop().create_task(bot_model_finish(request))
+    _in_flight.add(task)
+    task.add_done_callback(_in_flight.discard)
+
+
+async def bot_model_finish(request: ModelRequest) -> BotTurn | None:
+    """The rest of a turn that stopped for the model: ask it (no thread held), then run the
+    turn again with its answer, in a sync thread like any database work. Never raises."""
+    from channels.db import database_sync_to_async
+
+    outcome = await bot_model_ask(request)
+    try:
+        # Outside any request: database_sync_to_async closes the connection it used, as a
+        # request would, so the pool gets it back.
+        return await database_sync_to_async(bot_model_apply)(request, outcome)
+    except Exception:
+        log.exception("bot failed on message %s after the model answered", request.message_id)
+        return None
+
+
+async def bot_model_ask(request: ModelRequest) -> Any:
+    """The model's completion, or the LlmError that stands for its failure (never raises)."""
+    from kefu.intelligence.llm import LlmError, chat_complete_async
+
+    try:
+        return await chat_complete_async(request.prompt)
+    except LlmError as exc:
+        return exc
+    except Exception as exc:
+        log.exception("bot: the model call for message %s failed", request.message_id)
+        return LlmError("error", type(exc).__name__)
+
+
+def bot_model_apply(request: ModelRequest, outcome: Any) -> BotTurn | None:
+    """The second run of the turn, with the model's answer (or failure) to its request."""
+    msg = (
+        Message.objects.select_related("conversation__inbox", "conversation__contact")
+        .filter(pk=request.message_id)
+        .first()
+    )
+    if msg is None:
+        return None
+    return bot_handle(message=msg, model_answer=(request.sources, outcome))
+
+
+def bot_handle(
+    *,
+    message: Message,
+    llm: bool | None = None,
+    defer_model: bool = False,
+    model_answer: ModelAnswer | None = None,
+) -> BotTurn | None:
+    """The bot's turn on one stored inbound message; None when the bot stays silent.
+
+    `llm`: None follows the inbox's setting; True or False overrides it (the eval). Either
+    way only with a configured model. `defer_model`: where the model is needed, stop before
+    writing anything and return the request in `pending`. `model_answer`: the model's answer
+    (or LlmError) to that request, for the second run.
+    """
     conversation = message.conversation
     inbox = conversation.inbox
     cfg = bot_settings(inbox)
@@ -184,7 +313,18 @@ def bot_handle(*, message: Message) -> BotTurn | None:
         session, _ = BotSession.objects.select_for_update().get_or_create(conversation=conversation)
     if session.handed_off_at is not None:
         return None
-    turn = _Turn(message=message, conversation=conversation, session=session, cfg=cfg)
+    from kefu.intelligence.llm import llm_enabled
+
+    use_llm = model_answer is not None or ((cfg.llm if llm is None else llm) and llm_enabled())
+    turn = _Turn(
+        message=message,
+        conversation=conversation,
+        session=session,
+        cfg=cfg,
+        use_llm=use_llm,
+        defer_model=defer_model,
+        model_answer=model_answer,
+    )
     result = turn.run()
     result.ms = (time.perf_counter() - started) * 1000
     return result
@@ -192,28 +332,43 @@ def bot_handle(*, message: Message) -> BotTurn | None:
 
 class _Turn:
     def __init__(
-        self, *, message: Message, conversation: Conversation, session: BotSession, cfg: BotSettings
+        self,
+        *,
+        message: Message,
+        conversation: Conversation,
+        session: BotSession,
+        cfg: BotSettings,
+        use_llm: bool = False,
+        defer_model: bool = False,
+        model_answer: ModelAnswer | None = None,
     ) -> None:
         self.message = message
         self.conversation = conversation
         self.session = session
         self.cfg = cfg
+        self.use_llm = use_llm
+        self.defer_model = defer_model
+        self.model_answer = model_answer
         self.text = message.body or ""
         self.nlp: dict[str, Any] = (message.metadata or {}).get("nlp") or {}
         detected = self.nlp.get("language")
-        self.language = bot_language(
-            conversation.language or detected or conversation.contact.preferred_language
+        # The customer's own language: the model writes in it even where the bot's templates
+        # fall back to English.
+        self.customer_language = (
+            conversation.language or detected or conversation.contact.preferred_language or "en"
         )
+        self.language = bot_language(self.customer_language)
         self.uid = conversation.contact.exchange_uid or ""
         self.result = BotTurn()
         self.actor = Actor.bot()
         self._connector_failed = False
+        self.intent = Intent()
 
     # --- the rules, in order ----------------------------------------------------------------
 
     def run(self) -> BotTurn:
         s = self.session
-        intent = intent_detect(self.text)
+        intent = self.intent = intent_detect(self.text)
         if s.awaiting == "confirm_freeze":
             return self._freeze_answer(intent)
         if self.message.redactions:
@@ -281,6 +436,10 @@ class _Turn:
         top = hits[0] if hits else None
         second = hits[1] if len(hits) > 1 else None
         self.result.intent = "faq"
+        if self.use_llm:
+            written = self._llm_answer(hits)
+            if written is not None:
+                return written
         if (
             top is not None
             and top.confidence >= self.cfg.threshold
@@ -312,6 +471,89 @@ class _Turn:
         self._say(t("not_sure", self.language))
         return self._save()
 
+    def _llm_answer(self, hits: list[Any]) -> BotTurn | None:
+        """The model's answer from the retrieved articles, or None to answer by the rules.
+
+        Returns a turn when the model answered (cited, guard-clean) or said the articles do
+        not answer (a miss, as the rules would count it). A failed call, an uncited answer or
+        one the outbound guard blocks is discarded: the customer never sees it.
+        """
+        from kefu.intelligence import grounding
+        from kefu.intelligence.llm import LlmError, chat_complete
+        from kefu.safety.actions import GuardBlocked, outbound_guard
+
+        if self.model_answer is not None:
+            # Second run: the model has answered the request the first run made.
+            sources, outcome = self.model_answer
+        else:
+            sources = grounding.sources_from_hits(
+                hits, language=self.language, floor=self.cfg.clarify_floor
+            )
+            if not sources:
+                return None  # nothing close enough to ground an answer on
+            names, identifiers = grounding.contact_identifiers(self.conversation.contact)
+            question = grounding.prompt_text(self.text, names=names, identifiers=identifiers)
+            prompt = grounding.bot_prompt(
+                question=question, language=self.customer_language, sources=sources
+            )
+            if self.defer_model:
+                # Nothing written so far on this path: the second run starts clean.
+                self.result.pending = ModelRequest(
+                    message_id=self.message.pk, prompt=prompt, sources=sources
+                )
+                return self.result
+            try:
+                outcome = chat_complete(prompt)
+            except LlmError as exc:
+                outcome = exc
+        try:
+            if isinstance(outcome, LlmError):
+                raise outcome
+            completion = outcome
+            answer = grounding.grounded_parse(completion.text, sources)
+        except LlmError as exc:
+            self._tried("llm", f"no usable answer from the model ({exc.reason})")
+            return None
+        if answer is None:
+            self._tried("llm", "the model found no answer in the help center")
+            return self._miss(hits[0] if hits else None)
+        body = t(
+            "llm_answer",
+            self.language,
+            answer=answer.text,
+            sources=grounding.sources_lines(answer.cited),
+        )
+        try:
+            outbound_guard(body=body, actor=self.actor)
+        except GuardBlocked as blocked:
+            rules = ", ".join(sorted({v.rule for v in blocked.violations}))
+            log.warning(
+                "bot: the model's answer in conversation %s was blocked by the outbound guard (%s)",
+                self.conversation.pk,
+                rules,
+            )
+            self._tried("llm", f"the model's answer was blocked by the safety guard ({rules})")
+            return None
+        cited = [s.slug for s in answer.cited]
+        self._say(
+            body,
+            metadata={
+                "llm": {
+                    "model": completion.model,
+                    "cited": cited,
+                    "sources": [s.slug for s in sources],
+                    "latency_ms": round(completion.latency_ms),
+                    "completion_id": completion.id,
+                }
+            },
+        )
+        self.session.awaiting = ""
+        self.session.options = []
+        self.result.article = cited[0]
+        self.result.llm = True
+        self._tried("faq", f"the model answered from {', '.join(cited)}")
+        return self._save()
+
     def _answer(self, hit: Any, *, intent: str) -> BotTurn:
         excerpt = (hit.card.excerpt or "").strip()
         if len(excerpt) > 220:
@@ -330,6 +572,8 @@ class _Turn:
         self.result.article = hit.card.slug
         self.result.intent = intent
         self._tried(intent, f"answered with {hit.card.slug} ({hit.confidence:.2f})")
+        if hit.card.slug in ACCOUNT_TIP_ARTICLES or self.intent.credentials_reset:
+            self._tip("account")
         return self._save()
 
     def _answer_article(self, slug: str, *, intent: str) -> BotTurn:
@@ -427,6 +671,8 @@ class _Turn:
             lines.append(t("deposit_hint", self.language))
         self.session.facts[f"{kind}s"] = [x.as_dict() for x in shown]
         self._say("\n".join(lines))
+        if kind == "withdrawal":
+            self._tip("withdrawal")
         self._tried(
             name,
             f"showed {len(shown)} {kind}(s)"
@@ -487,10 +733,11 @@ class _Turn:
         self._say("\n".join(lines))
         self._tried("account_locked", f"account is {profile.account_status}")
         if profile.account_status == "frozen":
-            # Only the security team unfreezes.
+            # Only the security team unfreezes (the tip comes when they resolve the case).
             return self._handoff(
                 "account_frozen", team="security", intent="account_locked", say=True
             )
+        self._tip("account")
         return self._save()
 
     def _kyc_flow(self) -> BotTurn:
@@ -667,10 +914,20 @@ class _Turn:
 
     # --- plumbing ----------------------------------------------------------------------------
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, *, metadata: dict[str, Any] | None = None) -> None:
         text = _guarded(text)
-        conv.message_send(conversation=self.conversation, actor=self.actor, body=text)
+        conv.message_send(
+            conversation=self.conversation, actor=self.actor, body=text, metadata=metadata
+        )
         self.result.replies.append(text)
+
+    def _tip(self, kind: str) -> None:
+        """The security tip after a flow, in the customer's own language (the bot's may be a
+        fallback); security_tip_send keeps it to one per conversation."""
+        language = self.conversation.language or self.nlp.get("language") or ""
+        sent = conv.security_tip_send(conversation=self.conversation, kind=kind, language=language)
+        if sent is not None:
+            self.result.tip = kind
 
     def _tried(self, intent: str, outcome: str) -> None:
         self.session.tried = [*self.session.tried, {"intent": intent, "outcome": outcome}][-20:]

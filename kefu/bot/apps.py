@@ -12,4 +12,4 @@ class BotConfig(AppConfig):
 
         # After commit, never inside the customer's transaction: the customer's message is
         # stored and acknowledged whatever the bot does.
-        event_subscribe(bot_on_event)
+        event_subscribe(bot_on_event, deferred=True, types={"message.created"})

@@ -86,13 +86,19 @@ class _Rollback(Exception):
     pass
 
 
-def bot_eval(*, paths: list[Path] | None = None, threshold: float | None = None) -> EvalReport:
-    """Play every scripted conversation; nothing stays in the database."""
+def bot_eval(
+    *, paths: list[Path] | None = None, threshold: float | None = None, llm: bool = False
+) -> EvalReport:
+    """Play every scripted conversation; nothing stays in the database.
+
+    `llm`: answer with the configured language model. Off by default, whatever the inbox
+    says, so the figures measure the rules and stay comparable from run to run.
+    """
     rows = _load(paths or sorted(EVAL_DIR.glob("*.jsonl")))
     report = EvalReport()
     try:
         with transaction.atomic():
-            _play(rows, report, threshold)
+            _play(rows, report, threshold, llm)
             raise _Rollback
     except _Rollback:
         pass
@@ -116,8 +122,10 @@ def _world_inbox() -> Any:
     return Inbox.objects.filter(channel_type=ChannelType.WEB_WIDGET, name="Website chat").first()
 
 
-def _play(rows: list[dict[str, Any]], report: EvalReport, threshold: float | None) -> None:
-    from kefu.bot.actions import bot_handle
+def _play(
+    rows: list[dict[str, Any]], report: EvalReport, threshold: float | None, llm: bool
+) -> None:
+    from kefu.bot.actions import bot_configure, bot_handle
     from kefu.conversations.actions import message_receive
     from kefu.exchange import demo_backend
     from kefu.inboxes.adapters.base import InboundMessage
@@ -125,11 +133,10 @@ def _play(rows: list[dict[str, Any]], report: EvalReport, threshold: float | Non
     inbox = _world_inbox()
     if inbox is None:
         raise RuntimeError("no 'Website chat' inbox: run `kefu demo` or use an empty database")
-    bot = {**(inbox.config.get("bot") or {}), "enabled": True}
-    if threshold is not None:
-        bot["threshold"] = threshold
-    # The inbox object the conversation carries is the one the bot reads its settings from.
-    inbox.config = {**inbox.config, "bot": bot}
+    # Saved, not only set on this object: a conversation loaded again for a later turn
+    # carries the inbox as stored (on a database where `kefu demo` never switched the bot on,
+    # every second turn was silent). The eval's transaction rolls it back.
+    inbox = bot_configure(inbox=inbox, enabled=True, threshold=threshold)
     for row in rows:
         demo_backend.demo_freezes_reset()
         uid = row.get("uid", "")
@@ -151,7 +158,7 @@ def _play(rows: list[dict[str, Any]], report: EvalReport, threshold: float | Non
                     ),
                 )
                 conversation = result.conversation
-                turn = bot_handle(message=result.message)
+                turn = bot_handle(message=result.message, llm=llm)
                 if turn is None:
                     continue
                 report.latencies_ms.append(turn.ms)

@@ -78,6 +78,15 @@ LOCKED_RE = _re(
     r"锁定|被锁|冻结|登录不了|无法登录|登不上|限制",
     r"bloquead[oa]|congelad[oa]|suspendid[oa]|no puedo (?:entrar|iniciar sesi[oó]n|acceder)",
 )
+# Getting back into the account: a forgotten password, a lost phone or authenticator. The bot
+# answers from the help center, then adds a security tip.
+CREDENTIALS_RE = _re(
+    r"\b(?:forg[oe]t\w*|reset\w*|recover\w*|lost)\b[^.?!]{0,30}\b(?:password|passcode|2fa|two[- ]factor|authenticator|google auth\w*)",
+    r"\b(?:password|2fa|authenticator)\b[^.?!]{0,20}\b(?:reset|forgot(?:ten)?|lost|recover\w*)\b",
+    r"忘记密码|重置密码|找回密码|密码忘了|重置(?:谷歌|双重|二次)验证|(?:丢失|丢了|换了|更换)[^。？！]{0,6}(?:手机|验证器)",
+    r"olvid\w* (?:mi |la )?contraseña|(?:restablecer|recuperar) (?:mi |la )?contraseña|restablecer (?:el |mi )?2fa"
+    r"|perd\w* (?:mi |el )?(?:tel[eé]fono|m[oó]vil|autenticador)",
+)
 KYC_RE = _re(
     r"\bkyc\b|identity verification|verify (?:my )?identity|\bverification (?:status|level)\b",
     r"实名|身份认证|身份验证|认证状态|KYC",
@@ -101,6 +110,7 @@ class Intent:
     withdrawal_problem: bool = False
     deposit_problem: bool = False
     kyc: bool = False
+    credentials_reset: bool = False
     txid: str = ""
 
 
@@ -120,6 +130,7 @@ def intent_detect(text: str) -> Intent:
         withdrawal_problem=withdrawal and problem and not (deposit and not withdrawal),
         deposit_problem=deposit and problem and not withdrawal,
         kyc=bool(KYC_RE.search(text)),
+        credentials_reset=bool(CREDENTIALS_RE.search(text)),
         txid=txid,
     )
 

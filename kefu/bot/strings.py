@@ -23,6 +23,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "zh-Hans": "{title}\n{excerpt}\n详情：{url}\n这解决您的问题了吗？如果没有，请补充说明，或输入“人工”。",
         "es": '{title}\n{excerpt}\nMás información: {url}\n¿Esto responde a tu pregunta? Si no, cuéntame más o escribe "agente".',
     },
+    # An answer the language model wrote from help-center articles ({answer} cites them as
+    # [1], [2]; {sources} lists those articles with their links). See docs/bot.md.
+    "llm_answer": {
+        "en": '{answer}\n\nSources:\n{sources}\nDid that answer your question? If not, tell me more or write "agent".',
+        "zh-Hans": "{answer}\n\n来源：\n{sources}\n这解决您的问题了吗？如果没有，请补充说明，或输入“人工”。",
+        "es": '{answer}\n\nFuentes:\n{sources}\n¿Esto responde a tu pregunta? Si no, cuéntame más o escribe "agente".',
+    },
     "clarify": {
         "en": "Just to be sure, do you mean:\n1. {first}\n2. {second}\nReply 1 or 2.",
         "zh-Hans": "为了确认，您指的是：\n1. {first}\n2. {second}\n请回复 1 或 2。",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("list/", views.list_fragment, name="list"),
     path("rows/", views.rows_fragment, name="rows"),
     path("counts/", views.counts_json, name="counts"),
+    path("announcements/", views.announcements_fragment, name="announcements"),
     path("language/", views.language_set, name="language"),
     path("attachments/<uuid:attachment_id>/", views.attachment_file, name="attachment"),
     path("conversations/<uuid:conversation_id>/", views.conversation_page, name="conversation"),

@@ -53,10 +53,13 @@ from kefu.conversations.selectors import (
 )
 from kefu.core.actors import Actor
 from kefu.core.errors import KefuError, NotFound, ValidationFailed
+from kefu.intelligence.llm import llm_enabled
 from kefu.realtime.selectors import console_streams, stream_latest
 from kefu.routing.selectors import routing_of, routing_state
 from kefu.safety.actions import contact_view_audit
 from kefu.sla.selectors import clocks_of
+from kefu.status.models import Surface
+from kefu.status.selectors import announcements_for_console, announcements_next_change
 
 LOGIN_URL = "/login/"
 # A conversation's thread is rendered whole up to this; longer ones start at the latest part.
@@ -165,6 +168,10 @@ def _js_strings() -> dict[str, str]:
         "offline_presence": _("offline"),
         "error": _("Something went wrong; try again"),
         "copied": _("Copied"),
+        "drafting": _("Drafting…"),
+        "draft_reply": _("Draft reply"),
+        "draft_ready": _("Draft inserted from the help center: check it before you send it"),
+        "draft_none": _("The help center has nothing that answers this; nothing was drafted"),
     }
 
 
@@ -193,6 +200,15 @@ def _page_context(request: HttpRequest, agent: Agent) -> dict[str, Any]:
         "channel_labels": sel.CHANNEL_LABELS,
         "boot": boot,
         "languages": settings.LANGUAGES,
+        **_announcements_context(),
+    }
+
+
+def _announcements_context() -> dict[str, Any]:
+    # Agents see phishing waves and outages first, so they can warn the customers who ask.
+    return {
+        "announcements": announcements_for_console(language=translation.get_language()),
+        "announcements_next": announcements_next_change(surface=Surface.CONSOLE),
     }
 
 
@@ -211,6 +227,8 @@ def _workspace_context(agent: Agent, conversation: Conversation) -> dict[str, An
         "previous": contact_conversations(
             agent=agent, contact_id=contact.pk, exclude=conversation.pk
         ),
+        # "Draft reply" (POST /api/v1/conversations/{id}/reply-draft) needs a model server.
+        "llm_drafts": llm_enabled(),
         **_header_context(agent, conversation),
     }
 
@@ -256,6 +274,13 @@ def _header_context(agent: Agent, conversation: Conversation) -> dict[str, Any]:
 @console_view
 def console_home(request: HttpRequest, agent: Agent) -> HttpResponse:
     return render(request, "console/console.html", _page_context(request, agent))
+
+
+@require_GET
+@console_view
+def announcements_fragment(request: HttpRequest, agent: Agent) -> HttpResponse:
+    """The banner, re-rendered when an announcement.* event arrives or one starts or ends."""
+    return render(request, "console/_announcements.html", _announcements_context())
 
 
 @require_GET

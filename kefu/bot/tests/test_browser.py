@@ -65,7 +65,8 @@ def test_customer_gets_a_faq_answer_then_a_human_who_sees_the_bot_note(browser, 
             "#kefu-widget .r.them", has_text="passing you to a member of our support team"
         ).wait_for()
         conversation = customer.evaluate(
-            "Object.keys(JSON.parse(localStorage[Object.keys(localStorage).find(k => k.startsWith('kefu:'))]).cursors)[0]"
+            "Object.keys(JSON.parse(localStorage[Object.keys(localStorage).find(k => k.startsWith('kefu:'))]).cursors)"
+            ".find(s => s.startsWith('conversation:'))"
         ).split(":", 1)[1]
 
         page = desk.new_page()

@@ -27,6 +27,8 @@ _SAMPLE = {
     "required": 12,
     "level": 2,
     "reason": " (too many failed 2FA attempts)",
+    "answer": "Deposits need 2 network confirmations before they are credited [1].",
+    "sources": "[1] My deposit hasn't arrived: https://lumen.exchange/help/en/articles/deposit-not-credited",
 }
 
 

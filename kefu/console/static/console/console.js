@@ -537,8 +537,70 @@ function onEvent(msg) {
     if (cid === openId()) refreshHeader();
   } else if (["message.delivered", "message.read", "message.failed"].includes(msg.event)) {
     setDelivery(p.message_id, p.delivery_status);
+  } else if (msg.event.startsWith("announcement.")) {
+    refreshAnnouncements();
   }
 }
+
+// --- announcements (phishing waves, maintenance): live, dismissible per version ----------------------
+
+const DISMISSED_KEY = "kefu.console.dismissed-announcements";
+let announcementsTimer = null;
+
+function dismissedSet() {
+  try {
+    return new Set(JSON.parse(localStorage.getItem(DISMISSED_KEY) || "[]"));
+  } catch {
+    return new Set();
+  }
+}
+
+function setupAnnouncements() {
+  const box = $("#announcements");
+  if (!box) return;
+  const dismissed = dismissedSet();
+  for (const el of $$(".announcement", box)) {
+    // A changed announcement has a new version and shows again, even if this one was hidden.
+    el.hidden = dismissed.has(el.dataset.version);
+  }
+  clearTimeout(announcementsTimer);
+  const next = Date.parse(box.dataset.nextChange || "");
+  if (!Number.isNaN(next)) {
+    // One starts or ends by the clock: re-render then (setTimeout caps near 24.8 days).
+    const wait = Math.min(Math.max(next - Date.now(), 0) + 500, 2 ** 31 - 1);
+    announcementsTimer = setTimeout(refreshAnnouncements, wait);
+  }
+}
+
+async function refreshAnnouncements() {
+  let content;
+  try {
+    content = await fragment("/console/announcements/");
+  } catch {
+    return; // the next event, or the next page load, brings them
+  }
+  $("#announcements")?.replaceWith(content);
+  setupAnnouncements();
+}
+
+document.addEventListener("click", (e) => {
+  const item = e.target.closest?.("#announcements .announcement");
+  if (!item) return;
+  if (e.target.closest(".a-dismiss")) {
+    const dismissed = dismissedSet();
+    dismissed.add(item.dataset.version);
+    try {
+      localStorage.setItem(DISMISSED_KEY, JSON.stringify([...dismissed].slice(-50)));
+    } catch {
+      /* storage disabled: hidden until the next reload */
+    }
+    item.hidden = true;
+  } else if (e.target.closest(".a-text")) {
+    const open = item.classList.toggle("expanded");
+    $(".a-text", item).setAttribute("aria-expanded", String(open));
+  }
+});
+setupAnnouncements();
 
 function onResync() {
   toast(S.resynced);
@@ -546,6 +608,7 @@ function onResync() {
   reloadThread();
   refreshHeader();
   scheduleCounts();
+  refreshAnnouncements();
 }
 
 function reloadList() {
@@ -763,8 +826,7 @@ function guardShow(error) {
 }
 
 function guardHide() {
-  const panel = $("#guard");
-  if (panel) panel.hidden = true;
+  for (const panel of [$("#guard"), $("#draft-guard")]) if (panel) panel.hidden = true;
 }
 
 async function send(overrideReason = "") {
@@ -1038,3 +1100,58 @@ function kbSearch(input, wait) {
     }
   }, wait);
 }
+
+/* ---- draft reply with the language model (shown only when one is configured) -------------- */
+
+// The draft lands in the reply box for the agent to edit; nothing is sent from here. When the
+// safety guard would block it as it is, the reasons are shown above the box.
+function draftGuardShow(violations) {
+  const panel = $("#draft-guard");
+  if (!panel) return;
+  $("#draft-guard-list").replaceChildren(...violations.map((v) => {
+    const li = document.createElement("li");
+    li.textContent = v.message;
+    li.dataset.rule = v.rule;
+    return li;
+  }));
+  panel.hidden = false;
+}
+
+document.addEventListener("click", async (e) => {
+  const button = e.target.closest("#draft-reply");
+  if (!button || button.disabled) return;
+  const cid = openId();
+  const body = $("#composer-body");
+  if (!cid || !body || body.disabled) return;
+  const label = $(".draft-label", button);
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  label.textContent = S.drafting;
+  guardHide();
+  try {
+    const res = await request(`/api/v1/conversations/${cid}/reply-draft`, { method: "POST" });
+    if (!res.ok) {
+      toast(await errorText(res), "error");
+      return;
+    }
+    const draft = await res.json();
+    if (openId() !== cid || !body.isConnected) return; // the agent moved on meanwhile
+    if (draft.outcome !== "drafted") {
+      toast(S.draft_none);
+      return;
+    }
+    const typed = body.value.trimEnd();
+    body.value = typed ? `${typed}\n\n${draft.body}` : draft.body;
+    autosize(body);
+    body.focus();
+    body.setSelectionRange(body.value.length, body.value.length);
+    if (draft.violations.length) draftGuardShow(draft.violations);
+    else toast(S.draft_ready);
+  } catch {
+    toast(S.error, "error");
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    label.textContent = S.draft_reply;
+  }
+});
