@@ -87,3 +87,27 @@ def api_as(demo):
         return ApiClient(clear)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def _llm_server():
+    from kefu.intelligence.testing import FakeLlmServer
+
+    with FakeLlmServer(api_key="sk-test-kefu") as server:
+        yield server
+
+
+@pytest.fixture
+def fake_llm(_llm_server, settings):
+    """kefu configured with a model server: a local fake speaking the chat-completions format.
+
+    `fake_llm.script(FakeReply.answer("… [1]"))` queues its next answers; `fake_llm.requests`
+    holds what kefu sent. Without this fixture kefu runs without a model, as by default.
+    """
+    _llm_server.reset()
+    settings.LLM_BASE_URL = _llm_server.base_url
+    settings.LLM_API_KEY = "sk-test-kefu"
+    settings.LLM_MODEL = "kefu-test-model"
+    settings.LLM_TIMEOUT_MS = 2000
+    yield _llm_server
+    _llm_server.reset()

@@ -158,6 +158,18 @@ def _mount() -> None:
     from kefu.safety.api import router as safety_router
 
     api.add_router("/", safety_router)
+    from kefu.automation.api import router as webhooks_router
+
+    api.add_router("/webhooks", webhooks_router)
+
+    from kefu.status.api import router as status_router
+
+    api.add_router("/announcements", status_router)
+
+    from kefu.intelligence.api import router as assist_router
+
+    # Agent assist on a conversation: /conversations/{id}/reply-draft.
+    api.add_router("/conversations", assist_router)
 
 
 _mount()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -124,9 +124,13 @@ def tokens_list(request: HttpRequest) -> list:
 
 @router.post("/tokens", response={201: TokenCreated}, summary="Issue an API token for yourself")
 def tokens_issue(request: HttpRequest, payload: TokenIn) -> Reply:
-    token, clear = token_issue(
-        agent=agent_of(request), name=payload.name, expires_at=payload.expires_at
-    )
+    expires_at = payload.expires_at
+    if expires_at is not None:
+        # In UTC (none given means UTC): +20:00 is valid ISO but not valid PostgreSQL.
+        expires_at = (
+            expires_at.astimezone(UTC) if expires_at.tzinfo else expires_at.replace(tzinfo=UTC)
+        )
+    token, clear = token_issue(agent=agent_of(request), name=payload.name, expires_at=expires_at)
     return Reply(201, {**TokenOut.from_orm(token).model_dump(), "token": clear})
 
 

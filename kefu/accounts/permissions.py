@@ -23,6 +23,8 @@ class Perm(StrEnum):
     REPORT_VIEW = "report.view"
     CONTACT_PRIVACY = "contact.privacy"  # export and erase a contact's data (GDPR)
     SAFETY_MANAGE = "safety.manage"  # set customers' anti-phishing codes (the exchange's job)
+    WEBHOOK_MANAGE = "webhook.manage"  # outbound webhooks: endpoints, secrets, delivery log
+    ANNOUNCEMENT_MANAGE = "announcement.manage"  # publish notices to widget, help center, console
 
 
 _AGENT = {
@@ -36,7 +38,9 @@ _AGENT = {
 }
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
-    Role.SUPERVISOR: frozenset(_AGENT | {Perm.CONTACT_MERGE, Perm.REPORT_VIEW}),
+    Role.SUPERVISOR: frozenset(
+        _AGENT | {Perm.CONTACT_MERGE, Perm.REPORT_VIEW, Perm.ANNOUNCEMENT_MANAGE}
+    ),
     Role.AGENT: frozenset(_AGENT),
     Role.ANALYST: frozenset({Perm.REPORT_VIEW}),
 }

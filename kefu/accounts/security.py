@@ -64,6 +64,21 @@ def two_factor_enrol_start(*, agent: Agent) -> Enrolment:
     return Enrolment(secret=secret, uri=otpauth_uri(secret, account=agent.email, issuer=issuer))
 
 
+def two_factor_enrolment_pending(*, agent: Agent) -> Enrolment | None:
+    """The seed of an enrolment started and not confirmed yet, for showing it again.
+
+    Read back from its encrypted row rather than kept in the session: sessions are stored in
+    the database in clear, and this seed becomes the agent's second factor."""
+    from kefu.safety.crypto import secret_decrypt
+
+    row = TwoFactor.objects.filter(agent=agent, confirmed_at__isnull=True).first()
+    if row is None:
+        return None
+    secret = secret_decrypt(row.secret)
+    issuer = settings.SAFETY_BRAND or "kefu"
+    return Enrolment(secret=secret, uri=otpauth_uri(secret, account=agent.email, issuer=issuer))
+
+
 @transaction.atomic
 def two_factor_check(*, agent: Agent, code: str) -> bool:
     """Whether `code` is the agent's current code; confirms a pending enrolment on success."""

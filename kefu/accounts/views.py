@@ -17,6 +17,7 @@ from kefu.accounts.security import (
     two_factor_active,
     two_factor_check,
     two_factor_enrol_start,
+    two_factor_enrolment_pending,
     two_factor_required,
 )
 
@@ -39,12 +40,15 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_next(request))
     enrolling = not two_factor_active(agent)
     context: dict[str, object] = {"next": _next(request), "enrolling": enrolling}
-    if enrolling and (request.method == "GET" or _ENROL_SESSION_KEY not in request.session):
+    enrolment = two_factor_enrolment_pending(agent=agent) if enrolling else None
+    if enrolling and (
+        request.method == "GET" or not request.session.get(_ENROL_SESSION_KEY) or not enrolment
+    ):
         enrolment = two_factor_enrol_start(agent=agent)
-        # Kept in the session until confirmed, so a reload shows the same seed.
-        request.session[_ENROL_SESSION_KEY] = {"secret": enrolment.secret, "uri": enrolment.uri}
-    if enrolling:
-        context.update(request.session[_ENROL_SESSION_KEY])
+        # Only a marker: the seed stays encrypted in its row (sessions are stored in clear).
+        request.session[_ENROL_SESSION_KEY] = True
+    if enrolment is not None:
+        context.update(secret=enrolment.secret, uri=enrolment.uri)
     if request.method == "POST":
         ip = client_ip(request)
         if login_locked_for(email=agent.email, ip=ip):

@@ -37,12 +37,18 @@ def free_port() -> int:
 def demo_server(
     data_dir: Path, *, env: dict[str, str] | None = None, demo_args: tuple[str, ...] = (),
     token_for: str = "",
+    commands: tuple[tuple[str, ...], ...] = (),
 ) -> Iterator[DemoServer]:
-    """Migrate, `kefu demo *demo_args`, serve (no worker, no scheduler) until /healthz answers."""
+    """Migrate, `kefu demo *demo_args`, any further `kefu *command`, serve (no worker, no
+    scheduler) until /healthz answers."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_") and k != "DJANGO_SETTINGS_MODULE"}
-    environ.update(KEFU_DATA_DIR=str(data_dir), KEFU_LOG_LEVEL="WARNING", **(env or {}))
+    # No model warm-up: most browser tests never enrich a message, and several servers start
+    # at once on a 2-core machine. A test that chats loads the models on its first message.
+    environ.update(KEFU_DATA_DIR=str(data_dir), KEFU_LOG_LEVEL="WARNING", KEFU_WARM_UP="0", **(env or {}))
     subprocess.run([*CLI, "migrate", "--no-input", "-v0"], env=environ, check=True)
     subprocess.run([*CLI, "demo", *demo_args], env=environ, check=True, capture_output=True)
+    for command in commands:
+        subprocess.run([*CLI, *command], env=environ, check=True, capture_output=True)
     token = ""
     if token_for:
         token = subprocess.run([*CLI, "token", "issue", token_for], env=environ, check=True,

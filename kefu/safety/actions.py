@@ -17,6 +17,7 @@ from kefu.core.actors import Actor, ActorKind
 from kefu.core.clock import now
 from kefu.core.errors import KefuError, PermissionDenied, ValidationFailed
 from kefu.core.models import AuditRecord
+from kefu.safety.crypto import RotationCount
 from kefu.safety.guard import GuardResult, outbound_check
 from kefu.safety.models import AntiPhishingCode, CodeSource, OfficialChannel
 from kefu.safety.selectors import guard_rules, official_domains
@@ -224,3 +225,19 @@ def contact_view_audit(*, agent: Any, contact: Contact, via: str) -> AuditRecord
         object_id=str(contact.pk),
         data={"via": via},
     )
+
+
+def secrets_rotate(*, actor: Actor) -> dict[str, RotationCount]:
+    """Re-encrypt every secret at rest under the newest KEFU_ENCRYPTION_KEY (run after putting
+    a new key first; drop the old key once this reports nothing unreadable). Safe to re-run."""
+    from kefu.safety.crypto import SECRET_STORES
+
+    counts = {name: rotate() for name, rotate in sorted(SECRET_STORES.items())}
+    audit_record(
+        actor=actor,
+        action="secrets.rotated",
+        object_type="encryption_key",
+        object_id="",
+        data={name: asdict(c) for name, c in counts.items()},
+    )
+    return counts

@@ -207,6 +207,9 @@ def _asks(sentence: str, objects: list[re.Match[str]], *, entry_counts: bool) ->
     verbs = list(_REQUEST_RE.finditer(sentence))
     if entry_counts:
         verbs.extend(_ENTRY_RE.finditer(sentence))
+    # A verb inside the object's own name is no request: "фразу восстановления" (recovery
+    # phrase) holds "восстанов-" (restore).
+    verbs = [v for v in verbs if not any(o.start() <= v.start() < o.end() for o in objects)]
     for verb in verbs:
         if _negated(sentence, verb.start()):
             continue

@@ -108,6 +108,11 @@ _TRAILING: Final = ".,;:!?)]}'\"，。！？、）"
 _IPV4_RE: Final = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
+def links_present(text: str) -> bool:
+    """Cheap test: could url_check find anything here? Most chat messages hold no link."""
+    return bool(_SCHEME_URL_RE.search(text) or _BARE_RE.search(text))
+
+
 def url_check(
     text: str, *, official_domains: list[str], brand_names: list[str]
 ) -> list[UrlFinding]:

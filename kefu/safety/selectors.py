@@ -3,6 +3,10 @@ official-channel lookups for /verify/."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 
 from kefu.accounts.models import Agent
@@ -16,10 +20,38 @@ from kefu.safety.verify import (
     domain_official,
 )
 
+_cache: dict[str, tuple[float, Any]] = {}
+
+
+def _cached(key: str, build: Callable[[], Any]) -> Any:
+    """Registry reads every message and reply makes, kept for KEFU_SAFETY_CACHE_SECONDS.
+
+    Saving or deleting a registry row clears this process's copy at once (signals in
+    apps.py); other processes see the change within the TTL.
+    """
+    ttl = settings.SAFETY_CACHE_SECONDS
+    if ttl <= 0:
+        return build()
+    hit = _cache.get(key)
+    moment = time.monotonic()
+    if hit is not None and moment - hit[0] < ttl:
+        return hit[1]
+    value = build()
+    _cache[key] = (moment, value)
+    return value
+
+
+def safety_cache_clear(**_: Any) -> None:
+    _cache.clear()
+
 
 def official_domains() -> list[str]:
     """Registry website entries plus KEFU_OFFICIAL_DOMAINS (for installs without a registry),
     plus kefu's own host (KEFU_PUBLIC_URL): its help center and /verify/ are official."""
+    return list(_cached("official_domains", _official_domains))
+
+
+def _official_domains() -> list[str]:
     from urllib.parse import urlsplit
 
     rows = OfficialChannel.objects.filter(kind=ChannelKind.WEBSITE, active=True).values_list(
@@ -35,9 +67,12 @@ def brand_names() -> list[str]:
 
 def guard_rules() -> GuardRules:
     off = set(settings.SAFETY_GUARD_RULES_OFF)
-    extra = tuple(
-        GuardPattern(name=r.name, pattern=r.pattern, message=r.message)
-        for r in GuardPatternRule.objects.filter(active=True)
+    extra = _cached(
+        "guard_patterns",
+        lambda: tuple(
+            GuardPattern(name=r.name, pattern=r.pattern, message=r.message)
+            for r in GuardPatternRule.objects.filter(active=True)
+        ),
     )
     return GuardRules(
         ask_password="ask_password" not in off,
@@ -101,9 +136,9 @@ def channel_verify(*, kind: str, value: str) -> VerifyResult:
 
 def inbound_links_flag(text: str) -> list[dict[str, object]]:
     """Links in a customer's message that imitate an official domain, as message metadata."""
-    from kefu.safety.phishing import url_check
+    from kefu.safety.phishing import links_present, url_check
 
-    if not text:
+    if not text or not links_present(text):
         return []
     domains = official_domains()
     if not domains:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -80,7 +80,16 @@ def _reports(request: HttpRequest) -> None:
         raise PermissionDenied("reports are for supervisors, analysts and admins")
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _window(since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    # In UTC (no offset given means UTC): a valid ISO offset such as +20:00 is more than
+    # PostgreSQL accepts.
+    since, until = _utc(since), _utc(until)
     until = until or now()
     since = since or until - timedelta(days=7)
     if since >= until:

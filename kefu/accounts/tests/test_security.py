@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -59,6 +60,12 @@ def test_secrets_at_rest_round_trip_and_rotate(settings):
         secret_decrypt(under_old)
 
 
+def _shown_seed(page: str) -> str:
+    match = re.search(r'id="totp-secret">([A-Z2-7]+)<', page)
+    assert match, "the enrolment page shows the key"
+    return match.group(1)
+
+
 def _login(client: Client, who: str, password: str = DEMO_PASSWORD):
     return client.post("/login/", {"username": f"{who}@lumen.exchange", "password": password})
 
@@ -73,11 +80,16 @@ def test_required_2fa_enrols_then_asks_for_codes(demo, settings):
     assert c.get("/api/v1/conversations").status_code == 401
     page = c.get("/login/2fa/").content.decode()
     assert "Set up two-factor" in page
-    secret = c.session["kefu_2fa_enrol"]["secret"]
+    secret = _shown_seed(page)
     row = TwoFactor.objects.get(agent=demo.agents["mei"])
     assert secret not in row.secret  # encrypted at rest
+    # Nor in the session, which the database keeps in clear.
+    from django.contrib.sessions.models import Session
+
+    assert not any(secret in str(s.get_decoded()) for s in Session.objects.all())
     bad = c.post("/login/2fa/", {"code": "000000"})
     assert bad.status_code == 200 and "not right" in bad.content.decode()
+    assert _shown_seed(bad.content.decode()) == secret  # a wrong code shows the same seed
     ok = c.post("/login/2fa/", {"code": totp_at(secret, time.time()), "next": "/console/"})
     assert ok.status_code == 302 and ok["Location"] == "/console/"
     assert c.get("/console/").status_code == 200
@@ -209,8 +221,9 @@ def test_console_websocket_needs_the_2fa_step_too(demo, settings):
 
     try:
         assert asyncio.run(connect()) is False
-        assert c.get("/login/2fa/").status_code == 200  # starts enrolment
-        secret = c.session["kefu_2fa_enrol"]["secret"]
+        page = c.get("/login/2fa/")  # starts enrolment
+        assert page.status_code == 200
+        secret = _shown_seed(page.content.decode())
         assert c.post("/login/2fa/", {"code": totp_at(secret, time.time())}).status_code == 302
         cookie = f"kefu_session={c.cookies['kefu_session'].value}"
         assert asyncio.run(connect()) is True

@@ -9,7 +9,7 @@ from kefu.accounts.actions import agent_create, team_add_member, team_create
 from kefu.conversations.models import Conversation, Message
 from kefu.inboxes.actions import inbox_create
 from kefu.inboxes.adapters.base import InboundMessage
-from kefu.inboxes.signing import signature_make
+from kefu.safety.signing import signature_make
 
 pytestmark = pytest.mark.django_db
 
@@ -266,14 +266,14 @@ def test_api_channel_dedups_redelivered_messages(demo):
         f"/api/v1/inboxes/{inbox.pk}/messages",
         body,
         content_type="application/json",
-        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body),
+        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.signing_secret(), body=body),
     )
     assert first.status_code == 201, first.content
     again = client.post(
         f"/api/v1/inboxes/{inbox.pk}/messages",
         body,
         content_type="application/json",
-        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body),
+        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.signing_secret(), body=body),
     )
     assert again.status_code == 200
     assert again.json()["created"] is False
@@ -289,9 +289,9 @@ def test_api_channel_refuses_bad_signatures_and_changes_nothing(demo):
     before = Message.objects.count()
     for header in [
         signature_make(secret="wrong", body=body),
-        signature_make(secret=inbox.secret, body=body, timestamp=1),
+        signature_make(secret=inbox.signing_secret(), body=body, timestamp=1),
         "garbage",
-        signature_make(secret=inbox.secret, body=body + b" "),
+        signature_make(secret=inbox.signing_secret(), body=body + b" "),
     ]:
         res = Client().post(
             f"/api/v1/inboxes/{inbox.pk}/messages",

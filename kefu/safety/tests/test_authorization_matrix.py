@@ -150,6 +150,15 @@ API: dict[tuple[str, str], tuple[dict[str, str], Callable[[Any, Any], Request]]]
             {"body": "note"},
         ),
     ),
+    # A draft from the language model (kefu/intelligence/assist.py): whoever may reply.
+    ("POST", "/api/v1/conversations/{conversation_id}/reply-draft"): (
+        STAFF,
+        lambda d, a: (
+            "post",
+            f"/api/v1/conversations/{_fresh_conversation(d).pk}/reply-draft",
+            None,
+        ),
+    ),
     ("POST", "/api/v1/conversations/{conversation_id}/assign"): (
         STAFF,
         lambda d, a: (
@@ -378,6 +387,92 @@ API |= {
         REPORTS,
         lambda d, a: ("get", "/api/v1/sla/metrics/response-times", None),
     ),
+    ("GET", "/api/v1/announcements"): (
+        SUPERVISORS,
+        lambda d, a: ("get", "/api/v1/announcements", None),
+    ),
+    ("POST", "/api/v1/announcements"): (
+        SUPERVISORS,
+        lambda d, a: (
+            "post",
+            "/api/v1/announcements",
+            {
+                "kind": "maintenance",
+                "surfaces": ["help_center"],
+                "translations": {"en": {"title": "Maintenance tonight", "body": ""}},
+            },
+        ),
+    ),
+    ("GET", "/api/v1/announcements/{announcement_id}"): (
+        SUPERVISORS,
+        lambda d, a: ("get", f"/api/v1/announcements/{_announcement()}", None),
+    ),
+    ("PATCH", "/api/v1/announcements/{announcement_id}"): (
+        SUPERVISORS,
+        lambda d, a: (
+            "patch",
+            f"/api/v1/announcements/{_announcement()}",
+            {"severity": "warning"},
+        ),
+    ),
+    ("POST", "/api/v1/announcements/{announcement_id}/withdraw"): (
+        SUPERVISORS,
+        lambda d, a: ("post", f"/api/v1/announcements/{_announcement()}/withdraw", None),
+    ),
+}
+# Outbound webhooks: where kefu sends the exchange's support data, with the secrets that sign
+# it. Admins only (WEBHOOK_MANAGE), reading included: URLs and the delivery log's payloads are
+# the data itself.
+API |= {
+    ("GET", "/api/v1/webhooks/event-types"): (
+        ADMINS,
+        lambda d, a: ("get", "/api/v1/webhooks/event-types", None),
+    ),
+    ("GET", "/api/v1/webhooks"): (ADMINS, lambda d, a: ("get", "/api/v1/webhooks", None)),
+    ("POST", "/api/v1/webhooks"): (
+        ADMINS,
+        lambda d, a: (
+            "post",
+            "/api/v1/webhooks",
+            {
+                "name": "CRM",
+                "url": "https://hooks.lumen.example/kefu",
+                "event_types": ["conversation.created"],
+            },
+        ),
+    ),
+    ("GET", "/api/v1/webhooks/{endpoint_id}"): (
+        ADMINS,
+        lambda d, a: ("get", f"/api/v1/webhooks/{_webhook()}", None),
+    ),
+    ("PATCH", "/api/v1/webhooks/{endpoint_id}"): (
+        ADMINS,
+        lambda d, a: ("patch", f"/api/v1/webhooks/{_webhook()}", {"name": "CRM (new)"}),
+    ),
+    ("DELETE", "/api/v1/webhooks/{endpoint_id}"): (
+        ADMINS,
+        lambda d, a: ("delete", f"/api/v1/webhooks/{_webhook()}", None),
+    ),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/rotate-secret"): (
+        ADMINS,
+        lambda d, a: ("post", f"/api/v1/webhooks/{_webhook()}/rotate-secret", {}),
+    ),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/test"): (
+        ADMINS,
+        lambda d, a: ("post", f"/api/v1/webhooks/{_webhook()}/test", None),
+    ),
+    ("GET", "/api/v1/webhooks/{endpoint_id}/deliveries"): (
+        ADMINS,
+        lambda d, a: ("get", f"/api/v1/webhooks/{_webhook()}/deliveries", None),
+    ),
+    ("POST", "/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): (
+        ADMINS,
+        lambda d, a: (
+            "post",
+            "/api/v1/webhooks/{}/deliveries/{}/redeliver".format(*_delivery()),
+            None,
+        ),
+    ),
 }
 # Public by design: the widget (its own session proof), signed inbound and /verify.
 PUBLIC = {
@@ -393,6 +488,8 @@ PUBLIC = {
     ("GET", "/api/v1/help/articles/{slug}"),
     ("POST", "/api/v1/help/articles/{slug}/feedback"),  # "was this helpful?" from customers
     ("POST", "/api/v1/help/searches/{search_id}/click"),  # customers' click-through on suggest
+    # What the widget and help center show anyway (console notices are not offered).
+    ("GET", "/api/v1/announcements/active"),
 }
 
 
@@ -423,6 +520,43 @@ def _article(
     if publish:
         article_publish(article=article, language="en", actor=actor, embed=False)
     return article
+
+
+def _webhook() -> str:
+    from kefu.automation.actions import webhook_endpoint_create
+    from kefu.core.actors import Actor
+
+    endpoint, _ = webhook_endpoint_create(
+        name=f"m-{uuid.uuid4().hex[:8]}",
+        url="https://hooks.lumen.example/kefu",
+        event_types=["message.created"],
+        actor=Actor.system("matrix"),
+    )
+    return str(endpoint.pk)
+
+
+def _delivery() -> tuple[str, str]:
+    """An endpoint and one of its deliveries (a queued test event; nothing is sent)."""
+    from kefu.automation.actions import webhook_endpoint_test
+    from kefu.automation.models import WebhookEndpoint
+    from kefu.core.actors import Actor
+
+    endpoint = WebhookEndpoint.objects.get(pk=_webhook())
+    delivery = webhook_endpoint_test(endpoint=endpoint, actor=Actor.system("matrix"))
+    return str(endpoint.pk), str(delivery.pk)
+
+
+def _announcement() -> str:
+    from kefu.core.actors import Actor
+    from kefu.status.actions import announcement_publish
+
+    a = announcement_publish(
+        actor=Actor.system("matrix"),
+        kind="phishing_wave",
+        surfaces=["widget", "console"],
+        translations={"en": {"title": "Fake support sites", "body": "Check /verify/."}},
+    )
+    return str(a.pk)
 
 
 def _resolved_conversation(demo: Any) -> Any:
@@ -488,8 +622,14 @@ def _call(client: Client, method: str, path: str, body: dict[str, Any] | None) -
     ).status_code
 
 
+# Operations that answer 409 without a configured language model: they get the local fake.
+NEEDS_LLM = {("POST", "/api/v1/conversations/{conversation_id}/reply-draft")}
+
+
 @pytest.mark.parametrize("operation", sorted(API), ids=lambda o: f"{o[0]} {o[1]}")
-def test_api_matrix(demo, operation):
+def test_api_matrix(demo, operation, request):
+    if operation in NEEDS_LLM:
+        request.getfixturevalue("fake_llm")
     policy, build = API[operation]
     method, path, body = build(demo, demo.agents["ava"])
     if operation[1] != "/api/v1/inboxes/{inbox_id}/messages":

@@ -14,7 +14,7 @@ from mnemonic import Mnemonic
 from kefu.conversations.actions import message_receive
 from kefu.conversations.models import Conversation, Message
 from kefu.inboxes.adapters.base import InboundMessage
-from kefu.inboxes.signing import signature_make
+from kefu.safety.signing import signature_make
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -70,7 +70,7 @@ def test_api_channel_and_action_never_store_the_secret(
         f"/api/v1/inboxes/{inbox.pk}/messages",
         body,
         content_type="application/json",
-        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.secret, body=body),
+        HTTP_X_KEFU_SIGNATURE=signature_make(secret=inbox.signing_secret(), body=body),
     )
     assert res.status_code == 201, res.content
     assert phrase not in res.content.decode() and PRIVATE_KEY not in res.content.decode()

@@ -21,6 +21,9 @@ class Command(BaseCommand):
             "--no-help-center", action="store_true", help="skip the help center (and the topic model built from it)"
         )
         parser.add_argument("--no-triage", action="store_true", help="skip training the first topic model")
+        parser.add_argument(
+            "--no-announcements", action="store_true", help="skip the example phishing-wave announcement"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["reset"]:
@@ -53,6 +56,12 @@ class Command(BaseCommand):
 
             bot_configure(inbox=world.inboxes["chat"], enabled=True)
             self.stdout.write("Support bot: on in the Website chat inbox (KEFU_BOT=0 silences it).")
+        if not opts["no_announcements"]:
+            # Here, not in demo_world_build: tests built on the demo world see no banner.
+            from kefu.status.actions import announcements_seed_demo
+
+            announcements_seed_demo()
+            self.stdout.write("Announcements: a phishing-wave alert on the widget, help center and console.")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Lumen Exchange demo: {len(world.agents)} agents, {len(world.inboxes)} inboxes, "
