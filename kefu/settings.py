@@ -218,6 +218,8 @@ SAFETY_OFFICIAL_DOMAINS = env_list("KEFU_OFFICIAL_DOMAINS", [])
 # How long a process keeps the official-channel registry and guard rules it read (every
 # message and reply checks them); a save in the admin clears the saving process's copy at once.
 SAFETY_CACHE_SECONDS = env_int("KEFU_SAFETY_CACHE_SECONDS", 0 if TESTING else 5)
+# Routing queues (with teams and fallbacks) read once per this many seconds per process.
+ROUTING_CACHE_SECONDS = env_int("KEFU_ROUTING_CACHE_SECONDS", 0 if TESTING else 5)
 # Not official, but replies may link them: public block explorers (a TxID's status). The
 # outbound guard lets these through; /verify/ never calls them official.
 SAFETY_TRUSTED_LINK_DOMAINS = env_list(

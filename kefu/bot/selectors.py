@@ -46,10 +46,25 @@ def bot_holds(conversation: Any) -> bool:
     from kefu.conversations.models import Direction, Message
 
     inbox = conversation.inbox
-    if not settings.BOT_ENABLED or inbox.channel_type not in BOT_CHANNELS or not bot_settings(inbox).enabled:
+    if (
+        not settings.BOT_ENABLED
+        or inbox.channel_type not in BOT_CHANNELS
+        or not bot_settings(inbox).enabled
+    ):
         return False
-    if BotSession.objects.filter(conversation_id=conversation.pk, handed_off_at__isnull=False).exists():
-        return False
-    return not Message.objects.filter(
-        conversation_id=conversation.pk, direction=Direction.OUTGOING, author_agent__isnull=False
-    ).exists()
+    # One plain statement: routing asks this inside every assignment decision.
+    from django.db import connection
+
+    cid = Message._meta.get_field("conversation").target_field.get_db_prep_value(
+        conversation.pk, connection
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {BotSession._meta.db_table} "  # noqa: S608 - names from model meta, values as parameters
+            "WHERE conversation_id = %s AND handed_off_at IS NOT NULL), "
+            f"EXISTS (SELECT 1 FROM {Message._meta.db_table} WHERE conversation_id = %s "
+            "AND direction = %s AND author_agent_id IS NOT NULL)",
+            [cid, cid, Direction.OUTGOING],
+        )
+        handed_off, agent_replied = cur.fetchone()
+    return not handed_off and not agent_replied

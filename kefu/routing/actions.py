@@ -12,22 +12,25 @@ SQLite serializes writers (IMMEDIATE transactions), which gives the same guarant
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 
 from kefu.accounts.models import Agent, Team
 from kefu.accounts.permissions import Perm, agent_can
+from kefu.contacts.models import Contact
 from kefu.conversations import actions as conv
 from kefu.conversations.models import Conversation, Direction, Message, Status
 from kefu.core.actors import Actor, ActorKind
 from kefu.core.clock import now
 from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from kefu.inboxes.models import Inbox
 from kefu.routing.models import ConversationRouting, Queue, RoutingProfile, Tier
 from kefu.routing.priority import TOPICS, PriorityInput, priority_score
 from kefu.routing.selectors import (
@@ -37,6 +40,7 @@ from kefu.routing.selectors import (
     channel_kind,
     on_shift,
     queue_for,
+    queue_get,
     routing_candidates,
 )
 
@@ -154,7 +158,14 @@ def _signals(conversation: Conversation) -> dict[str, Any]:
         .order_by("-created_at")
         .values_list("metadata", flat=True)
         .first()
-    ) or {}
+    )
+    return _signals_of(meta)
+
+
+def _signals_of(meta: Any) -> dict[str, Any]:
+    if isinstance(meta, str | bytes):
+        meta = json.loads(meta)  # read by a plain statement
+    meta = meta if isinstance(meta, dict) else {}
     nlp = meta.get("nlp") if isinstance(meta.get("nlp"), dict) else meta
     out: dict[str, Any] = {}
     # kefu.intelligence writes {"score", "anger": bool, "urgency", "topic": {"topic", ...}};
@@ -176,15 +187,26 @@ def _signals(conversation: Conversation) -> dict[str, Any]:
 
 
 def priority_input_of(conversation: Conversation) -> PriorityInput:
-    s = _signals(conversation)
-    return PriorityInput(
-        topic=conversation.topic or s.get("topic", ""),
+    return _priority_input(
+        conversation,
+        _signals(conversation),
         vip_tier=conversation.contact.vip_tier,
         kyc_level=conversation.contact.kyc_level,
+        channel=conversation.inbox.channel_type,
+    )
+
+
+def _priority_input(
+    conversation: Conversation, s: dict[str, Any], *, vip_tier: int, kyc_level: int, channel: str
+) -> PriorityInput:
+    return PriorityInput(
+        topic=conversation.topic or s.get("topic", ""),
+        vip_tier=vip_tier,
+        kyc_level=kyc_level,
         anger=s.get("anger"),
         sentiment=s.get("sentiment"),
         stolen_funds=s["stolen_funds"],
-        channel=conversation.inbox.channel_type,
+        channel=channel,
         manual_priority=conversation.priority,
         waiting_since=conversation.waiting_since,
     )
@@ -194,14 +216,56 @@ def _is_waiting(conversation: Conversation) -> bool:
     return conversation.status == Status.OPEN and conversation.assignee_id is None
 
 
+def _prioritize_read(conversation_id: Any) -> Conversation:
+    """The conversation with what its score needs (contact tier and KYC, channel, the latest
+    incoming message's NLP) in one plain statement: every message re-scores its conversation."""
+    message = Message._meta.db_table
+    rows = list(
+        Conversation.objects.raw(
+            "SELECT c.*, ct.vip_tier AS kefu_vip, ct.kyc_level AS kefu_kyc, "  # noqa: S608 - names from model meta, values as parameters
+            "i.channel_type AS kefu_channel, "
+            f"(SELECT m.metadata FROM {message} m WHERE m.conversation_id = c.id "
+            "AND m.direction = %s ORDER BY m.created_at DESC LIMIT 1) AS kefu_meta "
+            f"FROM {Conversation._meta.db_table} c "
+            f"JOIN {Contact._meta.db_table} ct ON ct.id = c.contact_id "
+            f"JOIN {Inbox._meta.db_table} i ON i.id = c.inbox_id WHERE c.id = %s",
+            [
+                Direction.INCOMING,
+                Conversation._meta.pk.get_db_prep_value(conversation_id, connection),
+            ],
+        )
+    )
+    if not rows:
+        raise Conversation.DoesNotExist(f"conversation {conversation_id} is gone")
+    return rows[0]
+
+
 @transaction.atomic
 def conversation_prioritize(*, conversation: Conversation) -> ConversationRouting:
     """Recompute the score, the queue and the waiting flag from the conversation as it is now."""
-    conversation = (
-        Conversation.objects.select_related("contact", "inbox").filter(pk=conversation.pk).get()
+    conversation = _prioritize_read(conversation.pk)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found_rows = list(
+        ConversationRouting.objects.raw(
+            f"SELECT * FROM {ConversationRouting._meta.db_table} WHERE conversation_id = %s{lock}",  # noqa: S608 - names from model meta, values as parameters
+            [Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)],
+        )
     )
-    r, _ = ConversationRouting.objects.select_for_update().get_or_create(conversation=conversation)
-    score = priority_score(priority_input_of(conversation))
+    if found_rows:
+        r = found_rows[0]
+    else:  # first time: get_or_create settles a race between two first events
+        r, _ = ConversationRouting.objects.select_for_update().get_or_create(
+            conversation=conversation
+        )
+    score = priority_score(
+        _priority_input(
+            conversation,
+            _signals_of(conversation.kefu_meta),
+            vip_tier=int(conversation.kefu_vip or 0),
+            kyc_level=int(conversation.kefu_kyc or 0),
+            channel=conversation.kefu_channel,
+        )
+    )
     since = conversation.waiting_since or conversation.created_at
     r.base_score = score.base
     r.reasons = score.reasons
@@ -234,28 +298,65 @@ class RouteResult:
 
 
 def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | None:
-    qs = (
-        Conversation.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related(
-            "inbox", "contact", "assignee", "routing__queue__team", "routing__queue__fallback__team"
-        )
-        .filter(pk=conversation_id, status=Status.OPEN)
+    """The open conversation under a row lock, skipped (None) when another worker holds it.
+
+    Plain statements: the ORM's six-table join cost more to build than to run. The inbox and
+    the routing row come with it; the contact, assignee and queue load when used.
+    """
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
-    if not reassign:
-        qs = qs.filter(assignee__isnull=True)
-    return qs.first()
+    unassigned = "" if reassign else " AND assignee_id IS NULL"
+    rows = list(
+        Conversation.objects.raw(
+            f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s AND status = %s"  # noqa: S608 - names from model meta, values as parameters
+            f"{unassigned}{lock}",
+            [Conversation._meta.pk.get_db_prep_value(conversation_id, connection), Status.OPEN],
+        )
+    )
+    if not rows:
+        return None
+    c = rows[0]
+    c.inbox = _row(Inbox, "id", c.inbox_id)
+    routing = _row(ConversationRouting, "conversation_id", c.pk)
+    if routing is not None:
+        Conversation.routing.related.set_cached_value(c, routing)
+        ConversationRouting.conversation.field.set_cached_value(routing, c)
+    return c
+
+
+def _row(model: Any, column: str, value: Any) -> Any:
+    """One row as a model instance, by a plain statement."""
+    field = model._meta.pk if column == "id" else model._meta.get_field(column.removesuffix("_id"))
+    if column != "id":
+        field = field.target_field
+    rows = list(
+        model.objects.raw(
+            f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s",  # noqa: S608 - names from model meta, values as parameters
+            [field.get_db_prep_value(value, connection)],
+        )
+    )
+    return rows[0] if rows else None
 
 
 def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
-    """Lock the agent's profile (skipping one another worker holds) and recheck capacity."""
-    profile = (
-        RoutingProfile.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("agent")
-        .filter(pk=profile_id)
-        .first()
+    """Lock the agent's profile (skipping one another worker holds) and recheck capacity.
+
+    The load is counted by a second statement, so it sees every assignment committed before
+    this lock was taken (a statement's snapshot is taken when it starts).
+    """
+    lock = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
-    if profile is None:
+    rows = list(
+        RoutingProfile.objects.raw(
+            f"SELECT * FROM {RoutingProfile._meta.db_table} WHERE id = %s{lock}",  # noqa: S608 - names from model meta, values as parameters
+            [RoutingProfile._meta.pk.get_db_prep_value(profile_id, connection)],
+        )
+    )
+    if not rows:
         return None
+    profile = rows[0]
     if agent_load(profile.agent_id, kind) >= capacity_of(profile, kind):
         return None
     return profile
@@ -297,7 +398,9 @@ def conversation_route(
             r = c.routing  # joined by _lock_waiting
         except ConversationRouting.DoesNotExist:
             r = ConversationRouting.objects.create(conversation=c)
-        queue = r.queue or queue_for(topic=c.topic, language=c.language)
+        queue = (
+            queue_get(r.queue_id) if r.queue_id else queue_for(topic=c.topic, language=c.language)
+        )
         kind = channel_kind(c.inbox.channel_type)
         exclude = set(exclude) | ({c.assignee_id} if reassign and c.assignee_id else set())
         tried: list[Queue | None] = []

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import re
 import statistics
+import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 
 from kefu.accounts.models import Agent, Presence, Team
 from kefu.accounts.permissions import Perm, agent_can
 from kefu.conversations.models import Conversation, Status
 from kefu.core.clock import now
 from kefu.core.errors import NotFound, PermissionDenied
-from kefu.inboxes.models import ChannelType
+from kefu.inboxes.models import ChannelType, Inbox
 from kefu.routing.models import ConversationRouting, Queue, RoutingProfile
 from kefu.routing.priority import priority_explain, topic_slug, weights
 
@@ -47,6 +52,47 @@ def language_matches(agent_languages: list[str], language: str) -> bool:
     return False
 
 
+_QUEUES: dict[str, tuple[float, dict[Any, Queue], list[Queue]]] = {}
+
+
+def _queues() -> tuple[dict[Any, Queue], list[Queue]]:
+    """Every queue by id (teams and fallbacks joined) and the active ones in order.
+
+    Read at most once per KEFU_ROUTING_CACHE_SECONDS per process: every routing decision
+    needs them and they change rarely. Saving a queue or a team clears this process's copy;
+    other processes see the change within that time. The instances are shared: read only.
+    """
+    ttl = settings.ROUTING_CACHE_SECONDS
+    hit = _QUEUES.get("queues")
+    moment = time.monotonic()
+    if ttl > 0 and hit is not None and moment - hit[0] < ttl:
+        return hit[1], hit[2]
+    rows = list(Queue.objects.select_related("team"))
+    by_id = {q.pk: q for q in rows}
+    fallback = Queue._meta.get_field("fallback")
+    for q in rows:
+        if q.fallback_id in by_id:
+            fallback.set_cached_value(q, by_id[q.fallback_id])
+    active = [q for q in rows if q.active]
+    _QUEUES["queues"] = (moment, by_id, active)
+    return by_id, active
+
+
+def routing_cache_clear(**_: Any) -> None:
+    _QUEUES.clear()
+
+
+def queue_get(queue_id: Any) -> Queue | None:
+    if queue_id is None:
+        return None
+    found = _queues()[0].get(queue_id)
+    return (
+        found
+        if found is not None
+        else Queue.objects.select_related("team").filter(pk=queue_id).first()
+    )
+
+
 def queue_for(*, topic: str, language: str, tier: str | None = None) -> Queue | None:
     """The first active queue (of the tier, if given) whose topics and languages match.
 
@@ -54,8 +100,9 @@ def queue_for(*, topic: str, language: str, tier: str | None = None) -> Queue | 
     through a queue that names its topics (security cases go to the Security department).
     """
     slug = topic_slug(topic)
-    qs = Queue.objects.filter(active=True).select_related("team")
-    for q in qs.filter(tier=tier) if tier else qs:
+    for q in _queues()[1]:
+        if tier and q.tier != tier:
+            continue
         if tier is None and q.tier != "l1" and not q.topics:
             continue
         if q.topics and slug not in q.topics:
@@ -104,24 +151,47 @@ def on_shift(shift_id: Any, moment: datetime) -> bool:
 _SHIFTS: dict[Any, tuple[Any, datetime]] = {}
 
 
-def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
-    rows = (
-        Conversation.objects.filter(
-            assignee_id__in=agent_ids,
-            status__in=LOAD_STATUSES,
-            inbox__channel_type__in=_kinds(kind),
-        )
-        .values("assignee_id")
-        .annotate(n=Count("id"))
-        .order_by()
+def _db_id(model: Any, value: Any) -> Any:
+    return model._meta.pk.get_db_prep_value(value, connection)
+
+
+def _json(value: Any) -> Any:
+    """A JSON column read through a plain cursor (text). Read only: decoded values are shared."""
+    return _json_text(value) if isinstance(value, str | bytes) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_text(text: str | bytes) -> Any:
+    # Agents share a handful of skill sets, capacities and language lists: decode each once.
+    return json.loads(text)
+
+
+def _load_sql(kind: str, agents: int) -> tuple[str, list[Any]]:
+    marks = ", ".join(["%s"] * agents)
+    kinds = _kinds(kind)
+    sql = (
+        f"SELECT c.assignee_id, count(*) FROM {Conversation._meta.db_table} c "  # noqa: S608 - names from model meta
+        f"JOIN {Inbox._meta.db_table} i ON i.id = c.inbox_id "
+        f"WHERE c.assignee_id IN ({marks}) AND c.status IN ({', '.join(['%s'] * len(LOAD_STATUSES))}) "
+        f"AND i.channel_type IN ({', '.join(['%s'] * len(kinds))}) GROUP BY c.assignee_id"
     )
-    return {r["assignee_id"]: r["n"] for r in rows}
+    return sql, [*LOAD_STATUSES, *kinds]
+
+
+def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
+    """Open and pending conversations per agent of one channel kind: one grouped statement."""
+    if not agent_ids:
+        return {}
+    sql, tail = _load_sql(kind, len(agent_ids))
+    ids = [_db_id(Agent, a) for a in agent_ids]
+    by_db = dict(zip(ids, agent_ids, strict=True))
+    with connection.cursor() as cur:
+        cur.execute(sql, [*ids, *tail])
+        return {by_db.get(a, a): n for a, n in cur.fetchall()}
 
 
 def agent_load(agent_id: Any, kind: str) -> int:
-    return Conversation.objects.filter(
-        assignee_id=agent_id, status__in=LOAD_STATUSES, inbox__channel_type__in=_kinds(kind)
-    ).count()
+    return agent_loads([agent_id], kind).get(agent_id, 0)
 
 
 def capacity_of(profile: RoutingProfile, kind: str) -> int:
@@ -147,43 +217,94 @@ def routing_candidates(
     """
     moment = moment or now()
     slug = topic_slug(conversation.topic)
-    # Membership as IN (subquery), not joins: no DISTINCT over every online agent's row.
-    members = Team.members.through.objects
-    profiles = RoutingProfile.objects.filter(
-        agent__is_active=True,
-        agent__presence=Presence.ONLINE,
-        auto_assign=True,
-        agent_id__in=members.filter(team__inboxes=conversation.inbox_id).values("agent_id"),
+    # One plain statement (the decision's hot path: the ORM took longer to build this query
+    # than PostgreSQL took to run it). Team membership as IN (subquery): no DISTINCT.
+    members = Team.members.through._meta.db_table
+    sql = (
+        "SELECT p.id, p.agent_id, p.skills, p.capacity, p.last_assigned_at, p.shift_id, "  # noqa: S608 - names from model meta
+        f"a.languages FROM {RoutingProfile._meta.db_table} p "
+        f"JOIN {Agent._meta.db_table} a ON a.id = p.agent_id "
+        "WHERE a.is_active AND a.presence = %s AND p.auto_assign "
+        f"AND p.agent_id IN (SELECT m.agent_id FROM {members} m "
+        f"JOIN {Inbox.teams.through._meta.db_table} it ON it.team_id = m.team_id "
+        "WHERE it.inbox_id = %s)"
     )
-    if queue is not None:
-        profiles = profiles.filter(
-            tier=queue.tier,
-            agent_id__in=members.filter(team_id=queue.team_id).values("agent_id"),
+    params: list[Any] = [Presence.ONLINE, _db_id(Inbox, conversation.inbox_id)]
+    # Prefilters on the JSON text (the exact checks below decide): the skill, and the
+    # language or its primary subtag. They spare decoding and counting for most agents.
+    # (LIKE's wildcards in a code only widen a prefilter; codes with other characters skip it.)
+    if slug and _PLAIN.fullmatch(slug):
+        sql += " AND (CAST(p.skills AS TEXT) = '[]' OR CAST(p.skills AS TEXT) LIKE %s)"
+        params.append(f'%"{slug}"%')
+    wanted = [conversation.language] if languages is None else languages
+    if wanted and all(_PLAIN.fullmatch(x or "") for x in wanted):
+        sql += (
+            " AND (" + " OR ".join(["lower(CAST(a.languages AS TEXT)) LIKE %s"] * len(wanted)) + ")"
         )
+        params += [f'%"{_primary(x)}%' for x in wanted]
+    if queue is not None:
+        sql += f" AND p.tier = %s AND p.agent_id IN (SELECT agent_id FROM {members} WHERE team_id = %s)"  # noqa: S608 - names from model meta
+        params += [queue.tier, _db_id(Team, queue.team_id)]
     kind = channel_kind(conversation.inbox.channel_type)
+    agent_pk = Agent._meta.pk
+    profile_pk = RoutingProfile._meta.pk
+    exclude_db = {_db_id(Agent, a) for a in exclude}
     eligible = []
-    for pk, agent_id, skills, capacity, last, shift_id, spoken in profiles.values_list(
-        "pk", "agent_id", "skills", "capacity", "last_assigned_at", "shift_id", "agent__languages"
-    ):
-        if agent_id in exclude:
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    for pk, agent_id, skills, capacity, last, shift_id, spoken in rows:
+        if agent_id in exclude_db:
             continue
+        skills = _json(skills)
         if slug and skills and slug not in skills:
             continue
+        spoken = _json(spoken)
         if languages is None:
             if not language_matches(spoken, conversation.language):
                 continue
         elif languages and not any(language_matches(spoken, x) for x in languages):
             continue
-        if not on_shift(shift_id, moment):
+        if shift_id is not None and not on_shift(
+            _to_python(RoutingProfile, "shift", shift_id), moment
+        ):
             continue
-        cap = int((capacity or {}).get(kind, DEFAULT_CAPACITY[kind]))
-        eligible.append((pk, agent_id, last, cap))
+        cap = int((_json(capacity) or {}).get(kind, DEFAULT_CAPACITY[kind]))
+        eligible.append(
+            (
+                profile_pk.to_python(pk),
+                agent_pk.to_python(agent_id),
+                _aware(last),
+                cap,
+            )
+        )
     loads = agent_loads([e[1] for e in eligible], kind) if eligible else {}
     out = [Candidate(pk, aid, last, loads.get(aid, 0), cap) for pk, aid, last, cap in eligible]
     out = [c for c in out if c.spare > 0]
-    epoch = datetime.min.replace(tzinfo=moment.tzinfo)
+    epoch = datetime.min.replace(tzinfo=UTC)
     out.sort(key=lambda c: (-c.spare, c.last_assigned_at or epoch, str(c.profile_id)))
     return out
+
+
+def _primary(language: str) -> str:
+    lang = language.lower()
+    return lang if lang.startswith("zh") else lang.split("-")[0]
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _to_python(model: Any, field: str, value: Any) -> Any:
+    return model._meta.get_field(field).target_field.to_python(value)
+
+
+def _aware(value: Any) -> datetime | None:
+    """A timestamp read through a plain cursor: text on SQLite (stored in UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def queue_waiting(queue: Queue) -> QuerySet[ConversationRouting]:

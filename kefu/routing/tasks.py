@@ -32,14 +32,16 @@ def routing_on_event(event: Event) -> None:
     from kefu.routing.actions import conversation_prioritize, conversation_route
 
     cid = _conversation_id(event)
-    conversation = Conversation.objects.filter(pk=cid).first() if cid else None
-    if conversation is None:
+    if cid is None:
         return
     if event.type == "message.created" and event.payload["message"]["direction"] == "activity":
         return
-    r = conversation_prioritize(conversation=conversation)
+    try:
+        r = conversation_prioritize(conversation=Conversation(pk=cid))
+    except Conversation.DoesNotExist:
+        return  # deleted (erased) before its events were handled
     if event.type in _ROUTED and r.waiting:
-        conversation_route(conversation=conversation)
+        conversation_route(conversation=Conversation(pk=cid))
 
 
 def routing_sweep_job() -> object:

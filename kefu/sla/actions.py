@@ -19,7 +19,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -199,14 +199,20 @@ def _schedule(clock: SlaClock, policy: SlaPolicy, moment: datetime) -> None:
 
 
 def _clock_start(
-    conversation: Conversation, policy: SlaPolicy, kind: str, moment: datetime
+    conversation: Conversation,
+    policy: SlaPolicy,
+    kind: str,
+    moment: datetime,
+    clocks: list[SlaClock] | None = None,
 ) -> SlaClock | None:
+    """Start a clock of `kind` unless one is live. `clocks`: the conversation's clocks, read
+    under its lock (the new one is appended); None reads them."""
     target = policy.target(kind)
     if not target:
         return None
-    if SlaClock.objects.filter(
-        conversation=conversation, kind=kind, state__in=[ClockState.RUNNING, ClockState.PAUSED]
-    ).exists():
+    if clocks is None:
+        clocks = list(SlaClock.objects.filter(conversation=conversation))
+    if any(k.kind == kind and k.state in _LIVE for k in clocks):
         return None
     clock = SlaClock(
         conversation=conversation,
@@ -223,18 +229,11 @@ def _clock_start(
     else:
         _schedule(clock, policy, moment)
     clock.save()
+    clocks.append(clock)
     return clock
 
 
-def _live(conversation: Conversation, kinds: list[str] | None = None) -> list[SlaClock]:
-    qs = (
-        SlaClock.objects.select_for_update(of=("self",))
-        .select_related("policy__calendar")
-        .filter(conversation=conversation, state__in=[ClockState.RUNNING, ClockState.PAUSED])
-    )
-    if kinds:
-        qs = qs.filter(kind__in=kinds)
-    return list(qs)
+_LIVE = (ClockState.RUNNING, ClockState.PAUSED)
 
 
 def _elapsed_now(clock: SlaClock, moment: datetime) -> float:
@@ -261,30 +260,47 @@ def sla_clocks_sync(
     """Bring a conversation's clocks in line with what just happened to it.
 
     `event` is one of: opened, customer_wrote, agent_replied, status. Idempotent: calling it
-    twice for one change changes nothing the second time.
+    twice for one change changes nothing the second time. Returns the conversation's clocks,
+    oldest first ([] when the conversation is gone).
+
+    Every message runs this, so it reads twice (the conversation and all its clocks, both
+    locked: the sweep's writes to a clock wait, and so do ours) and decides in memory.
     """
     moment = moment or now()
-    c = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("contact", "inbox")
-        .get(pk=conversation.pk)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    rows = list(
+        Conversation.objects.raw(
+            f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s{lock}",  # noqa: S608 - names from model meta, values as parameters
+            [Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)],
+        )
     )
-    live = _live(c)
-    if event == "opened" and not SlaClock.objects.filter(conversation=c).exists():
+    if not rows:
+        return []
+    c = rows[0]
+    clocks = list(
+        SlaClock.objects.select_for_update(of=("self",))
+        .select_related("policy__calendar")
+        .filter(conversation_id=c.pk)
+        .order_by("created_at", "id")
+    )
+    if event == "opened" and not clocks:
         policy = policy_for(c)
         if policy is not None:
             for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
-                _clock_start(c, policy, kind, moment)
+                _clock_start(c, policy, kind, moment, clocks)
     elif event == "agent_replied":
-        for clock in live:
-            if clock.kind in (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE):
+        for clock in clocks:
+            if clock.state in _LIVE and clock.kind in (
+                ClockKind.FIRST_RESPONSE,
+                ClockKind.NEXT_RESPONSE,
+            ):
                 _stop(clock, moment)
     elif event == "customer_wrote" and c.first_response_at is not None:
-        policy = _policy_of(c)
+        policy = clocks[-1].policy if clocks else policy_for(c)
         if policy is not None and c.waiting_since is not None:
-            _clock_start(c, policy, ClockKind.NEXT_RESPONSE, moment)
+            _clock_start(c, policy, ClockKind.NEXT_RESPONSE, moment, clocks)
     if event in ("status", "customer_wrote", "opened"):
-        for clock in _live(c):
+        for clock in [k for k in clocks if k.state in _LIVE]:
             if c.status in (Status.RESOLVED, Status.CLOSED):
                 _stop(clock, moment)
             elif c.status in (Status.PENDING, Status.SNOOZED) and clock.state == ClockState.RUNNING:
@@ -299,27 +315,13 @@ def sla_clocks_sync(
                 clock.save()
         if (
             c.status == Status.OPEN
-            and not SlaClock.objects.filter(
-                conversation=c,
-                kind=ClockKind.RESOLUTION,
-                state__in=[ClockState.RUNNING, ClockState.PAUSED],
-            ).exists()
+            and clocks
+            and not any(k.kind == ClockKind.RESOLUTION and k.state in _LIVE for k in clocks)
         ):
             # Reopened after resolution: a fresh resolution clock.
-            policy = _policy_of(c)
-            if policy is not None and SlaClock.objects.filter(conversation=c).exists():
-                _clock_start(c, policy, ClockKind.RESOLUTION, moment)
-    return list(SlaClock.objects.filter(conversation=c).order_by("created_at"))
-
-
-def _policy_of(c: Conversation) -> SlaPolicy | None:
-    last = (
-        SlaClock.objects.filter(conversation=c)
-        .select_related("policy__calendar")
-        .order_by("-created_at")
-        .first()
-    )
-    return last.policy if last else policy_for(c)
+            _clock_start(c, clocks[-1].policy, ClockKind.RESOLUTION, moment, clocks)
+    clocks.sort(key=lambda k: k.created_at)  # stable: ties keep their order
+    return clocks
 
 
 # --- the sweep -----------------------------------------------------------------------------

@@ -37,8 +37,7 @@ def sla_on_event(event: Event) -> None:
     from kefu.sla.actions import sla_clocks_sync
 
     cid, what = found
-    if Conversation.objects.filter(pk=cid).exists():
-        sla_clocks_sync(conversation=Conversation(pk=cid), event=what)
+    sla_clocks_sync(conversation=Conversation(pk=cid), event=what)  # [] when it is gone
 
 
 def sla_sweep_job() -> object:

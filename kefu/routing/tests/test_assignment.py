@@ -56,6 +56,20 @@ def test_a_spanish_customer_goes_to_the_spanish_speaker(demo):
     assert Conversation.objects.get(pk=c.pk).assignee == demo.agents["lucia"]
 
 
+def test_a_regional_tag_finds_the_language_and_chinese_scripts_do_not_mix(demo):
+    # es-MX is Spanish; zh-Hant is not zh-Hans (the candidate query prefilters on the JSON
+    # text of the agents' languages; the exact rule decides).
+    res = route(arrive(demo, "maria", "Hola, ¿me ayudan?", lang="es-MX"))
+    assert res.assignee == demo.agents["lucia"]
+    mei = demo.agents["mei"]
+    mei.languages = ["zh-Hans", "en"]
+    mei.save(update_fields=["languages"])
+    res = route(arrive(demo, "wen", "您好，請問提款", lang="zh-Hant"))
+    # Nobody reads Traditional Chinese now: the English queue takes it (Mei may, in English).
+    assert res.queue.name == "L1 English"
+    assert res.note == "No agent available in L1 Chinese; fell back to L1 English"
+
+
 def test_a_security_case_goes_to_the_security_department(demo):
     agent_set_presence(agent=demo.agents["dmitri"], presence="online")
     c = arrive(demo, "bob", "my account was hacked", lang="en", topic="security")
