@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument("--parse-rounds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=100, help="UIDs fetched per IMAP FETCH")
     parser.add_argument("--database-url", default="", help="PostgreSQL instead of SQLite")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the synthetic import; print the top 40"
+    )
     args = parser.parse_args()
     count = 5000 if args.full else args.messages
 
@@ -163,9 +166,20 @@ def main() -> None:
                 "smtp": {"host": "127.0.0.1", "port": 2525, "security": "plain"},
             },
         )
+        profiler = None
+        if args.profile and not rows:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         start, cpu_start = time.perf_counter(), time.process_time()
         result = email_inbox_poll(inbox=inbox, batch=args.batch)
         spent, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         again_start = time.perf_counter()
         again = email_inbox_poll(inbox=inbox, batch=args.batch)
         again_s = time.perf_counter() - again_start
