@@ -41,7 +41,7 @@ from kefu.routing.selectors import (
     on_shift,
     queue_for,
     queue_get,
-    routing_candidates,
+    routing_candidates_iter,
 )
 
 ROUTER = Actor.system("routing")
@@ -409,7 +409,9 @@ def conversation_route(
             tried.append(q)
             # In a fallback queue the agent must speak that queue's language, not the customer's.
             langs = None if q == queue or q is None else list(q.languages)
-            for cand in routing_candidates(c, q, exclude=exclude, moment=moment, languages=langs):
+            for cand in routing_candidates_iter(
+                c, q, exclude=exclude, moment=moment, languages=langs
+            ):
                 profile = _take_slot(cand.profile_id, kind)
                 if profile is None:
                     continue

@@ -13,17 +13,24 @@ class RoutingConfig(AppConfig):
 
         event_subscribe(routing_on_event, deferred=True, types=RESCORED)
 
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
-        from kefu.accounts.models import Team
-        from kefu.routing.models import Queue
-        from kefu.routing.selectors import routing_cache_clear
+        from kefu.accounts.models import Agent, Team
+        from kefu.inboxes.models import Inbox
+        from kefu.routing.models import Queue, RoutingProfile
+        from kefu.routing.selectors import routing_cache_clear, routing_snapshot_changed
 
         for model in (Queue, Team):
-            post_save.connect(
-                routing_cache_clear, sender=model, dispatch_uid=f"routing-{model.__name__}"
-            )
+            post_save.connect(routing_cache_clear, sender=model, dispatch_uid=f"routing-{model}")
             post_delete.connect(
-                routing_cache_clear, sender=model, dispatch_uid=f"routing-d-{model.__name__}"
+                routing_cache_clear, sender=model, dispatch_uid=f"routing-d-{model}"
+            )
+        for model in (RoutingProfile, Agent):
+            uid = f"routing-snapshot-{model}"
+            post_save.connect(routing_snapshot_changed, sender=model, dispatch_uid=uid)
+            post_delete.connect(routing_snapshot_changed, sender=model, dispatch_uid=uid + "-d")
+        for through in (Team.members.through, Inbox.teams.through):
+            m2m_changed.connect(
+                routing_snapshot_changed, sender=through, dispatch_uid=f"routing-m2m-{through}"
             )
         job_register(Job("routing_sweep", 15, routing_sweep_job))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import re
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -155,38 +153,30 @@ def _db_id(model: Any, value: Any) -> Any:
     return model._meta.pk.get_db_prep_value(value, connection)
 
 
-def _json(value: Any) -> Any:
-    """A JSON column read through a plain cursor (text). Read only: decoded values are shared."""
-    return _json_text(value) if isinstance(value, str | bytes) else value
-
-
-@functools.lru_cache(maxsize=4096)
-def _json_text(text: str | bytes) -> Any:
-    # Agents share a handful of skill sets, capacities and language lists: decode each once.
-    return json.loads(text)
-
-
-def _load_sql(kind: str, agents: int) -> tuple[str, list[Any]]:
-    marks = ", ".join(["%s"] * agents)
-    kinds = _kinds(kind)
-    sql = (
-        f"SELECT c.assignee_id, count(*) FROM {Conversation._meta.db_table} c "  # noqa: S608 - names from model meta
-        f"JOIN {Inbox._meta.db_table} i ON i.id = c.inbox_id "
-        f"WHERE c.assignee_id IN ({marks}) AND c.status IN ({', '.join(['%s'] * len(LOAD_STATUSES))}) "
-        f"AND i.channel_type IN ({', '.join(['%s'] * len(kinds))}) GROUP BY c.assignee_id"
-    )
-    return sql, [*LOAD_STATUSES, *kinds]
+def _ids_in(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """`column IN (...)`: one array parameter on PostgreSQL (hundreds of placeholders cost
+    more to bind than the query to run), placeholders on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
 def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
     """Open and pending conversations per agent of one channel kind: one grouped statement."""
     if not agent_ids:
         return {}
-    sql, tail = _load_sql(kind, len(agent_ids))
     ids = [_db_id(Agent, a) for a in agent_ids]
     by_db = dict(zip(ids, agent_ids, strict=True))
+    who, who_params = _ids_in("c.assignee_id", ids)
+    status, status_params = _ids_in("c.status", list(LOAD_STATUSES))
+    channel, channel_params = _ids_in("i.channel_type", _kinds(kind))
+    sql = (
+        f"SELECT c.assignee_id, count(*) FROM {Conversation._meta.db_table} c "  # noqa: S608 - names from model meta, values as parameters
+        f"JOIN {Inbox._meta.db_table} i ON i.id = c.inbox_id "
+        f"WHERE {who} AND {status} AND {channel} GROUP BY c.assignee_id"
+    )
     with connection.cursor() as cur:
-        cur.execute(sql, [*ids, *tail])
+        cur.execute(sql, [*who_params, *status_params, *channel_params])
         return {by_db.get(a, a): n for a, n in cur.fetchall()}
 
 
@@ -206,105 +196,186 @@ def routing_candidates(
     moment: datetime | None = None,
     languages: list[str] | None = None,
 ) -> list[Candidate]:
-    """Agents who may take the conversation now, best first.
+    """Agents who may take the conversation now, best first (every one of them).
 
     Best = most spare capacity for the conversation's channel kind; ties go to the agent idle
     longest. Only agents in the queue's team and a team of the inbox, with the right skill
     (generalists have none) and language, online and on shift, with spare capacity.
     `languages` replaces the conversation's language (a fallback queue's languages; [] = any).
-    Two queries: the profiles (plain tuples, no model instances: this is the hot path) and
-    the loads of those who qualify.
+    """
+    return list(
+        routing_candidates_iter(
+            conversation, queue, exclude=exclude, moment=moment, languages=languages
+        )
+    )
+
+
+def routing_candidates_iter(
+    conversation: Conversation,
+    queue: Queue | None,
+    *,
+    exclude: set[Any] = frozenset(),  # type: ignore[assignment]
+    moment: datetime | None = None,
+    languages: list[str] | None = None,
+) -> Iterator[Candidate]:
+    """`routing_candidates` as the decision reads them: best first.
+
+    Who could ever take it (teams, tier, skill, language, shift) is decided in memory from a
+    snapshot of the routing profiles; who can take it now (online, active, with spare
+    capacity, and their loads) is one statement over those agents. The slot is taken under a
+    lock with a fresh count afterwards (`_take_slot`), so a stale snapshot can cost a retry,
+    never an agent over capacity.
     """
     moment = moment or now()
     slug = topic_slug(conversation.topic)
-    # One plain statement (the decision's hot path: the ORM took longer to build this query
-    # than PostgreSQL took to run it). Team membership as IN (subquery): no DISTINCT.
-    members = Team.members.through._meta.db_table
-    sql = (
-        "SELECT p.id, p.agent_id, p.skills, p.capacity, p.last_assigned_at, p.shift_id, "  # noqa: S608 - names from model meta
-        f"a.languages FROM {RoutingProfile._meta.db_table} p "
-        f"JOIN {Agent._meta.db_table} a ON a.id = p.agent_id "
-        "WHERE a.is_active AND a.presence = %s AND p.auto_assign "
-        f"AND p.agent_id IN (SELECT m.agent_id FROM {members} m "
-        f"JOIN {Inbox.teams.through._meta.db_table} it ON it.team_id = m.team_id "
-        "WHERE it.inbox_id = %s)"
-    )
-    params: list[Any] = [Presence.ONLINE, _db_id(Inbox, conversation.inbox_id)]
-    # Prefilters on the JSON text (the exact checks below decide): the skill, and the
-    # language or its primary subtag. They spare decoding and counting for most agents.
-    # (LIKE's wildcards in a code only widen a prefilter; codes with other characters skip it.)
-    if slug and _PLAIN.fullmatch(slug):
-        sql += " AND (CAST(p.skills AS TEXT) = '[]' OR CAST(p.skills AS TEXT) LIKE %s)"
-        params.append(f'%"{slug}"%')
-    wanted = [conversation.language] if languages is None else languages
-    if wanted and all(_PLAIN.fullmatch(x or "") for x in wanted):
-        sql += (
-            " AND (" + " OR ".join(["lower(CAST(a.languages AS TEXT)) LIKE %s"] * len(wanted)) + ")"
-        )
-        params += [f'%"{_primary(x)}%' for x in wanted]
-    if queue is not None:
-        sql += f" AND p.tier = %s AND p.agent_id IN (SELECT agent_id FROM {members} WHERE team_id = %s)"  # noqa: S608 - names from model meta
-        params += [queue.tier, _db_id(Team, queue.team_id)]
     kind = channel_kind(conversation.inbox.channel_type)
-    agent_pk = Agent._meta.pk
-    profile_pk = RoutingProfile._meta.pk
-    exclude_db = {_db_id(Agent, a) for a in exclude}
+    snap = _profiles_snapshot()
+    inbox_teams = snap.inbox_teams.get(conversation.inbox_id, frozenset())
     eligible = []
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    for pk, agent_id, skills, capacity, last, shift_id, spoken in rows:
-        if agent_id in exclude_db:
+    for prof in snap.profiles:
+        if prof.agent_id in exclude or not (prof.teams & inbox_teams):
             continue
-        skills = _json(skills)
-        if slug and skills and slug not in skills:
+        if queue is not None and (prof.tier != queue.tier or queue.team_id not in prof.teams):
             continue
-        spoken = _json(spoken)
+        if slug and prof.skills and slug not in prof.skills:
+            continue
         if languages is None:
-            if not language_matches(spoken, conversation.language):
+            if not language_matches(prof.languages, conversation.language):
                 continue
-        elif languages and not any(language_matches(spoken, x) for x in languages):
+        elif languages and not any(language_matches(prof.languages, x) for x in languages):
             continue
-        if shift_id is not None and not on_shift(
-            _to_python(RoutingProfile, "shift", shift_id), moment
-        ):
+        if prof.shift_id is not None and not on_shift(prof.shift_id, moment):
             continue
-        cap = int((_json(capacity) or {}).get(kind, DEFAULT_CAPACITY[kind]))
-        eligible.append(
-            (
-                profile_pk.to_python(pk),
-                agent_pk.to_python(agent_id),
-                _aware(last),
-                cap,
+        eligible.append(prof)
+    if not eligible:
+        return
+    loads = agent_loads_online([p.agent_id for p in eligible], kind)
+    out = []
+    for prof in eligible:
+        load = loads.get(prof.agent_id)
+        if load is None:
+            continue  # offline or deactivated now
+        cap = int(prof.capacity.get(kind, DEFAULT_CAPACITY[kind]))
+        if cap > load:
+            out.append(
+                Candidate(prof.pk, prof.agent_id, snap.last_assigned.get(prof.pk), load, cap)
             )
-        )
-    loads = agent_loads([e[1] for e in eligible], kind) if eligible else {}
-    out = [Candidate(pk, aid, last, loads.get(aid, 0), cap) for pk, aid, last, cap in eligible]
-    out = [c for c in out if c.spare > 0]
     epoch = datetime.min.replace(tzinfo=UTC)
     out.sort(key=lambda c: (-c.spare, c.last_assigned_at or epoch, str(c.profile_id)))
-    return out
+    yield from out
 
 
-def _primary(language: str) -> str:
-    lang = language.lower()
-    return lang if lang.startswith("zh") else lang.split("-")[0]
+@dataclass(frozen=True)
+class _Profile:
+    pk: Any
+    agent_id: Any
+    skills: tuple[str, ...]
+    capacity: dict[str, int]
+    tier: str
+    shift_id: Any
+    languages: tuple[str, ...]
+    teams: frozenset[Any]
 
 
-_PLAIN = re.compile(r"[A-Za-z0-9_-]+")
+@dataclass(frozen=True)
+class _Snapshot:
+    taken: float
+    profiles: list[_Profile]
+    inbox_teams: dict[Any, frozenset[Any]]
+    last_assigned: dict[Any, datetime | None]  # kept current by this process's assignments
 
 
-def _to_python(model: Any, field: str, value: Any) -> Any:
-    return model._meta.get_field(field).target_field.to_python(value)
+_SNAPSHOT: dict[str, _Snapshot] = {}
 
 
-def _aware(value: Any) -> datetime | None:
-    """A timestamp read through a plain cursor: text on SQLite (stored in UTC)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _profiles_snapshot() -> _Snapshot:
+    """Routing profiles of active auto-assigning agents, with their teams and languages.
+
+    Read at most once per KEFU_ROUTING_CACHE_SECONDS per process; changing a profile, an
+    agent, a team's members or an inbox's teams clears this process's copy.
+    """
+    ttl = settings.ROUTING_CACHE_SECONDS
+    hit = _SNAPSHOT.get("profiles")
+    moment = time.monotonic()
+    if ttl > 0 and hit is not None and moment - hit.taken < ttl:
+        return hit
+    teams: dict[Any, set[Any]] = {}
+    for team_id, agent_id in Team.members.through.objects.values_list("team_id", "agent_id"):
+        teams.setdefault(agent_id, set()).add(team_id)
+    inbox_teams: dict[Any, set[Any]] = {}
+    for inbox_id, team_id in Inbox.teams.through.objects.values_list("inbox_id", "team_id"):
+        inbox_teams.setdefault(inbox_id, set()).add(team_id)
+    profiles, last = [], {}
+    for (
+        pk,
+        agent_id,
+        skills,
+        capacity,
+        tier,
+        shift_id,
+        assigned,
+        spoken,
+    ) in RoutingProfile.objects.filter(auto_assign=True, agent__is_active=True).values_list(
+        "pk",
+        "agent_id",
+        "skills",
+        "capacity",
+        "tier",
+        "shift_id",
+        "last_assigned_at",
+        "agent__languages",
+    ):
+        profiles.append(
+            _Profile(
+                pk,
+                agent_id,
+                tuple(skills or ()),
+                dict(capacity or {}),
+                tier,
+                shift_id,
+                tuple(spoken or ()),
+                frozenset(teams.get(agent_id, ())),
+            )
+        )
+        last[pk] = assigned
+    snap = _Snapshot(moment, profiles, {k: frozenset(v) for k, v in inbox_teams.items()}, last)
+    _SNAPSHOT["profiles"] = snap
+    return snap
+
+
+def routing_snapshot_changed(sender: Any = None, instance: Any = None, **kw: Any) -> None:
+    """Signal receiver: drop the snapshot, or note a new last assignment without re-reading."""
+    fields = kw.get("update_fields")
+    snap = _SNAPSHOT.get("profiles")
+    if (
+        snap is not None
+        and isinstance(instance, RoutingProfile)
+        and fields
+        and set(fields) <= {"last_assigned_at", "updated_at"}
+    ):
+        if instance.pk in snap.last_assigned:
+            snap.last_assigned[instance.pk] = instance.last_assigned_at
+        return
+    _SNAPSHOT.clear()
+
+
+def agent_loads_online(agent_ids: list[Any], kind: str) -> dict[Any, int]:
+    """Load per agent, for those of `agent_ids` online and active now.
+
+    Two plain statements, each a simple index read whatever the planner's statistics say (a
+    join of the two was planned as a nested loop over the grouped loads on a fresh database).
+    """
+    ids = [_db_id(Agent, a) for a in agent_ids]
+    by_db = dict(zip(ids, agent_ids, strict=True))
+    who, params = _ids_in("id", ids)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id FROM {Agent._meta.db_table} WHERE {who} AND presence = %s AND is_active",  # noqa: S608 - names from model meta, values as parameters
+            [*params, Presence.ONLINE],
+        )
+        online = [by_db.get(row[0], row[0]) for row in cur.fetchall()]
+    loads = agent_loads(online, kind)
+    return {a: loads.get(a, 0) for a in online}
 
 
 def queue_waiting(queue: Queue) -> QuerySet[ConversationRouting]:

@@ -228,3 +228,34 @@ def test_escalation_moves_l1_to_l2_with_a_transfer_note(demo):
     assert Message.objects.filter(
         conversation=c, private=True, body="Transfer to L2 Specialists: Needs API logs review"
     ).exists()
+
+
+def test_the_cached_profile_snapshot_follows_changes(demo, settings):
+    from kefu.routing import selectors
+
+    settings.ROUTING_CACHE_SECONDS = 600
+    selectors._SNAPSHOT.clear()
+    try:
+        first = selectors._profiles_snapshot()
+        assert selectors._profiles_snapshot() is first, "kept between decisions"
+        # An assignment only moves the tie-break: noted in place, not re-read.
+        res = route(arrive(demo, "snap1", "Hola", lang="es"))
+        assert res.assignee == demo.agents["lucia"]
+        assert selectors._profiles_snapshot() is first
+        profile = res.assignee.routing_profile
+        profile.refresh_from_db()
+        assert first.last_assigned[profile.pk] == profile.last_assigned_at
+        # Presence is read live (agent_set_presence writes with update(), no signal).
+        agent_set_presence(agent=demo.agents["lucia"], presence="offline")
+        assert route(arrive(demo, "snap2", "Hola", lang="es")).assignee != demo.agents["lucia"]
+        agent_set_presence(agent=demo.agents["lucia"], presence="online")
+        # A profile change, and a team change, drop the snapshot.
+        routing_profile_set(agent=demo.agents["lucia"], actor=SYSTEM, skills=["withdrawals"])
+        assert selectors._profiles_snapshot() is not first
+        second = selectors._profiles_snapshot()
+        demo.teams["l1"].members.remove(demo.agents["lucia"])
+        assert selectors._profiles_snapshot() is not second
+        res = route(arrive(demo, "snap3", "Hola", lang="es"))
+        assert res.assignee != demo.agents["lucia"], "no longer in a team of the inbox"
+    finally:
+        selectors._SNAPSHOT.clear()

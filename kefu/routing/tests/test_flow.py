@@ -109,12 +109,16 @@ def test_the_bot_answers_first_and_routing_takes_over_at_its_handoff(
         ).conversation
     c = Conversation.objects.get(pk=first.pk)
     assert c.assignee is None  # the bot holds it
-    assert c.messages.filter(direction="outgoing", author_agent__isnull=True, private=False).exists()
+    assert c.messages.filter(
+        direction="outgoing", author_agent__isnull=True, private=False
+    ).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
         conv.message_receive(
             inbox=demo.inboxes["chat"],
-            inbound=InboundMessage(identity="flow-bot", body="I want to talk to a human agent please"),
+            inbound=InboundMessage(
+                identity="flow-bot", body="I want to talk to a human agent please"
+            ),
         )
     assert BotSession.objects.get(conversation=c).handed_off_at is not None
     c.refresh_from_db()
