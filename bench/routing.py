@@ -141,6 +141,12 @@ def build_world(agents: int, waiting: int) -> dict:
     for c in convs:  # the real scoring and queueing, once per conversation
         c.contact = contacts[c.number - 100_000]
         conversation_prioritize(conversation=c)
+    # A live database has planner statistics (autovacuum analyzes changed tables); a seeded
+    # one measured seconds later would not, and would be planned blind.
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
     return {
         "conversations": [c.pk for c in convs],
         "waiting": ConversationRouting.objects.filter(waiting=True).count(),
