@@ -26,7 +26,7 @@ from kefu.accounts.actions import token_issue  # noqa: E402
 from kefu.contacts.models import Contact  # noqa: E402
 from kefu.conversations.models import PRIORITY_RANK, Conversation, Tag  # noqa: E402
 from kefu.core.clock import now  # noqa: E402
-from kefu.core.db import counter_next  # noqa: E402
+from kefu.core.db import sequence_next  # noqa: E402
 from kefu.exchange.demo import demo_world_build  # noqa: E402
 
 
@@ -59,16 +59,23 @@ def main(n: int) -> None:
     Through = Conversation.tags.through
     for start in range(0, n, batch):
         with transaction.atomic():
-            first = counter_next(key="conversation_number", start=1001)
+            first = sequence_next(name="conversation_number", start=1001)
             size = min(batch, n - start)
-            # Reserve the block of numbers the batch uses.
+            # Reserve the block of numbers the batch uses (where message_receive takes them:
+            # a PostgreSQL sequence, the counter table on SQLite). One writer: no race.
             from django.db import connection
 
             with connection.cursor() as cur:
-                cur.execute(
-                    "UPDATE core_counter SET value = value + %s WHERE key = %s",
-                    [size - 1, "conversation_number"],
-                )
+                if connection.vendor == "postgresql":
+                    cur.execute(
+                        "SELECT setval('kefu_seq_conversation_number', %s, true)",
+                        [first + size - 1],
+                    )
+                else:
+                    cur.execute(
+                        "UPDATE core_counter SET value = value + %s WHERE key = %s",
+                        [size - 1, "conversation_number"],
+                    )
             rows = []
             for j in range(size):
                 status = rng.choice(statuses)
