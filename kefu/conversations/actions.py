@@ -38,7 +38,7 @@ from kefu.conversations.status import IllegalTransition, transition_check
 from kefu.conversations.streams import conversation_stream, inbox_stream
 from kefu.core.actors import Actor, ActorKind
 from kefu.core.clock import now
-from kefu.core.db import sequence_next
+from kefu.core.db import row_read, sequence_next
 from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.core.events import event_emit
 from kefu.inboxes.adapters.base import InboundAttachment, InboundMessage
@@ -201,17 +201,9 @@ def conversation_lock(conversation: Conversation) -> Conversation:
     row still points at them (a reply runs this, and the ORM's four-table join cost more to
     build than the rest of storing the reply).
     """
-    pk = Conversation._meta.pk
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    rows = list(
-        Conversation.objects.raw(
-            f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s{lock}",  # noqa: S608 - table names from model meta, values as parameters
-            [pk.get_db_prep_value(conversation.pk, connection)],
-        )
-    )
-    if not rows:
+    fresh = row_read(Conversation, conversation.pk, lock="update")
+    if fresh is None:
         raise Conversation.DoesNotExist(f"conversation {conversation.pk} is gone")
-    fresh = rows[0]
     for field in ("contact", "inbox", "assignee", "team"):
         descriptor = Conversation._meta.get_field(field)
         if not descriptor.is_cached(conversation):

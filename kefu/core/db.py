@@ -2,7 +2,43 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
+
+
+def row_read(
+    model: Any,
+    value: Any,
+    *,
+    column: str = "id",
+    where: str = "",
+    params: tuple[Any, ...] = (),
+    lock: str = "",
+) -> Any:
+    """One row of `model` whose `column` equals `value` (and `where`, with `params`), as a
+    model instance, or None. One plain statement, for hot paths where building the ORM's query
+    cost more than running it.
+
+    `lock`: "update" (`FOR UPDATE`) or "skip_locked" (`FOR UPDATE SKIP LOCKED`: None when
+    another transaction holds the row). SQLite has neither and serializes writers instead.
+    """
+    if column == "id":
+        field = model._meta.pk
+    else:
+        field = model._meta.get_field(column.removesuffix("_id")).target_field
+    suffix = ""
+    if lock == "skip_locked" and connection.features.has_select_for_update_skip_locked:
+        suffix = " FOR UPDATE SKIP LOCKED"
+    elif lock and connection.features.has_select_for_update:
+        suffix = " FOR UPDATE"
+    rows = list(
+        model.objects.raw(
+            f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s{where}{suffix}",  # noqa: S608 - names from model meta, values as parameters
+            [field.get_db_prep_value(value, connection), *params],
+        )
+    )
+    return rows[0] if rows else None
 
 
 def is_postgres() -> bool:

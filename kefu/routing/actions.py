@@ -29,6 +29,7 @@ from kefu.conversations import actions as conv
 from kefu.conversations.models import Conversation, Direction, Message, Status
 from kefu.core.actors import Actor, ActorKind
 from kefu.core.clock import now
+from kefu.core.db import row_read
 from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
 from kefu.inboxes.models import Inbox
 from kefu.routing.models import ConversationRouting, Queue, RoutingProfile, Tier
@@ -41,7 +42,7 @@ from kefu.routing.selectors import (
     on_shift,
     queue_for,
     queue_get,
-    routing_candidates_iter,
+    routing_candidates,
 )
 
 ROUTER = Actor.system("routing")
@@ -244,16 +245,8 @@ def _prioritize_read(conversation_id: Any) -> Conversation:
 def conversation_prioritize(*, conversation: Conversation) -> ConversationRouting:
     """Recompute the score, the queue and the waiting flag from the conversation as it is now."""
     conversation = _prioritize_read(conversation.pk)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found_rows = list(
-        ConversationRouting.objects.raw(
-            f"SELECT * FROM {ConversationRouting._meta.db_table} WHERE conversation_id = %s{lock}",  # noqa: S608 - names from model meta, values as parameters
-            [Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)],
-        )
-    )
-    if found_rows:
-        r = found_rows[0]
-    else:  # first time: get_or_create settles a race between two first events
+    r = row_read(ConversationRouting, conversation.pk, column="conversation_id", lock="update")
+    if r is None:  # first time: get_or_create settles a race between two first events
         r, _ = ConversationRouting.objects.select_for_update().get_or_create(
             conversation=conversation
         )
@@ -303,40 +296,22 @@ def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | Non
     Plain statements: the ORM's six-table join cost more to build than to run. The inbox and
     the routing row come with it; the contact, assignee and queue load when used.
     """
-    lock = (
-        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    )
     unassigned = "" if reassign else " AND assignee_id IS NULL"
-    rows = list(
-        Conversation.objects.raw(
-            f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s AND status = %s"  # noqa: S608 - names from model meta, values as parameters
-            f"{unassigned}{lock}",
-            [Conversation._meta.pk.get_db_prep_value(conversation_id, connection), Status.OPEN],
-        )
+    c = row_read(
+        Conversation,
+        conversation_id,
+        where=f" AND status = %s{unassigned}",
+        params=(Status.OPEN,),
+        lock="skip_locked",
     )
-    if not rows:
+    if c is None:
         return None
-    c = rows[0]
-    c.inbox = _row(Inbox, "id", c.inbox_id)
-    routing = _row(ConversationRouting, "conversation_id", c.pk)
+    c.inbox = row_read(Inbox, c.inbox_id)
+    routing = row_read(ConversationRouting, c.pk, column="conversation_id")
     if routing is not None:
         Conversation.routing.related.set_cached_value(c, routing)
         ConversationRouting.conversation.field.set_cached_value(routing, c)
     return c
-
-
-def _row(model: Any, column: str, value: Any) -> Any:
-    """One row as a model instance, by a plain statement."""
-    field = model._meta.pk if column == "id" else model._meta.get_field(column.removesuffix("_id"))
-    if column != "id":
-        field = field.target_field
-    rows = list(
-        model.objects.raw(
-            f"SELECT * FROM {model._meta.db_table} WHERE {column} = %s",  # noqa: S608 - names from model meta, values as parameters
-            [field.get_db_prep_value(value, connection)],
-        )
-    )
-    return rows[0] if rows else None
 
 
 def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
@@ -345,18 +320,9 @@ def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
     The load is counted by a second statement, so it sees every assignment committed before
     this lock was taken (a statement's snapshot is taken when it starts).
     """
-    lock = (
-        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    )
-    rows = list(
-        RoutingProfile.objects.raw(
-            f"SELECT * FROM {RoutingProfile._meta.db_table} WHERE id = %s{lock}",  # noqa: S608 - names from model meta, values as parameters
-            [RoutingProfile._meta.pk.get_db_prep_value(profile_id, connection)],
-        )
-    )
-    if not rows:
+    profile = row_read(RoutingProfile, profile_id, lock="skip_locked")
+    if profile is None:
         return None
-    profile = rows[0]
     if agent_load(profile.agent_id, kind) >= capacity_of(profile, kind):
         return None
     return profile
@@ -409,9 +375,7 @@ def conversation_route(
             tried.append(q)
             # In a fallback queue the agent must speak that queue's language, not the customer's.
             langs = None if q == queue or q is None else list(q.languages)
-            for cand in routing_candidates_iter(
-                c, q, exclude=exclude, moment=moment, languages=langs
-            ):
+            for cand in routing_candidates(c, q, exclude=exclude, moment=moment, languages=langs):
                 profile = _take_slot(cand.profile_id, kind)
                 if profile is None:
                     continue

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -196,33 +195,16 @@ def routing_candidates(
     moment: datetime | None = None,
     languages: list[str] | None = None,
 ) -> list[Candidate]:
-    """Agents who may take the conversation now, best first (every one of them).
+    """Agents who may take the conversation now, best first.
 
     Best = most spare capacity for the conversation's channel kind; ties go to the agent idle
     longest. Only agents in the queue's team and a team of the inbox, with the right skill
     (generalists have none) and language, online and on shift, with spare capacity.
     `languages` replaces the conversation's language (a fallback queue's languages; [] = any).
-    """
-    return list(
-        routing_candidates_iter(
-            conversation, queue, exclude=exclude, moment=moment, languages=languages
-        )
-    )
-
-
-def routing_candidates_iter(
-    conversation: Conversation,
-    queue: Queue | None,
-    *,
-    exclude: set[Any] = frozenset(),  # type: ignore[assignment]
-    moment: datetime | None = None,
-    languages: list[str] | None = None,
-) -> Iterator[Candidate]:
-    """`routing_candidates` as the decision reads them: best first.
 
     Who could ever take it (teams, tier, skill, language, shift) is decided in memory from a
     snapshot of the routing profiles; who can take it now (online, active, with spare
-    capacity, and their loads) is one statement over those agents. The slot is taken under a
+    capacity, and their loads) is read live for those agents (`agent_loads_online`). The slot is taken under a
     lock with a fresh count afterwards (`_take_slot`), so a stale snapshot can cost a retry,
     never an agent over capacity.
     """
@@ -248,7 +230,7 @@ def routing_candidates_iter(
             continue
         eligible.append(prof)
     if not eligible:
-        return
+        return []
     loads = agent_loads_online([p.agent_id for p in eligible], kind)
     out = []
     for prof in eligible:
@@ -262,7 +244,7 @@ def routing_candidates_iter(
             )
     epoch = datetime.min.replace(tzinfo=UTC)
     out.sort(key=lambda c: (-c.spare, c.last_assigned_at or epoch, str(c.profile_id)))
-    yield from out
+    return out
 
 
 @dataclass(frozen=True)
@@ -430,7 +412,7 @@ def queue_estimate(conversation: Conversation, *, moment: datetime | None = None
         Q(urgency_key__gt=r.urgency_key)
         | Q(urgency_key=r.urgency_key, conversation_id__lt=r.conversation_id)
     ).count()
-    agents = [c for c in routing_candidates(conversation, r.queue, moment=moment) if c.spare > 0]
+    agents = routing_candidates(conversation, r.queue, moment=moment)
     slots = sum(c.spare for c in agents)
     eta = (ahead + 1) * handle / max(1, len(agents)) if ahead >= slots else 0.0
     return QueueEstimate(

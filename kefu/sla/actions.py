@@ -19,7 +19,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -203,15 +203,13 @@ def _clock_start(
     policy: SlaPolicy,
     kind: str,
     moment: datetime,
-    clocks: list[SlaClock] | None = None,
+    clocks: list[SlaClock],
 ) -> SlaClock | None:
     """Start a clock of `kind` unless one is live. `clocks`: the conversation's clocks, read
-    under its lock (the new one is appended); None reads them."""
+    under its lock; the new one is appended."""
     target = policy.target(kind)
     if not target:
         return None
-    if clocks is None:
-        clocks = list(SlaClock.objects.filter(conversation=conversation))
     if any(k.kind == kind and k.state in _LIVE for k in clocks):
         return None
     clock = SlaClock(
@@ -267,16 +265,10 @@ def sla_clocks_sync(
     locked: the sweep's writes to a clock wait, and so do ours) and decides in memory.
     """
     moment = moment or now()
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    rows = list(
-        Conversation.objects.raw(
-            f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s{lock}",  # noqa: S608 - names from model meta, values as parameters
-            [Conversation._meta.pk.get_db_prep_value(conversation.pk, connection)],
-        )
-    )
-    if not rows:
+    try:
+        c = conv.conversation_lock(conversation)
+    except Conversation.DoesNotExist:
         return []
-    c = rows[0]
     clocks = list(
         SlaClock.objects.select_for_update(of=("self",))
         .select_related("policy__calendar")
