@@ -111,3 +111,28 @@ def fake_llm(_llm_server, settings):
     settings.LLM_TIMEOUT_MS = 2000
     yield _llm_server
     _llm_server.reset()
+
+
+# Browser tests drive Debian's chromium (installed by scripts/test-setup) through Playwright.
+CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless chromium per test module."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"browser tests need chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -4,41 +4,19 @@ the bot's handoff note in the console."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from kefu.core.testing import demo_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "lumen-demo-2026"
-
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with demo_server(tmp_path_factory.mktemp("kefu-bot-e2e"), env={"KEFU_EMBEDDING_THREADS": "1"}) as srv:
         yield srv.base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_customer_gets_a_faq_answer_then_a_human_who_sees_the_bot_note(browser, server):

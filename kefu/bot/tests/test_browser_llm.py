@@ -4,7 +4,6 @@ the widget on /demo/ in Debian chromium."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,10 +15,6 @@ from kefu.core.testing import DemoServer, demo_server
 from kefu.intelligence.testing import FakeLlmServer, FakeReply, answer_from_first_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 def _for_marker(marker: str, reply: FakeReply) -> Callable[[dict[str, Any]], FakeReply]:
@@ -54,16 +49,6 @@ def server(tmp_path_factory, llm) -> Iterator[DemoServer]:
         token_for="ava@lumen.exchange",
     ) as srv:
         yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_the_widget_gets_a_cited_answer_while_the_server_keeps_serving(

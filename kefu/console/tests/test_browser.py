@@ -7,7 +7,6 @@ The customer side speaks the widget's protocol from Python: POST /api/v1/widget/
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
@@ -21,17 +20,7 @@ from kefu.core.testing import demo_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "lumen-demo-2026"
-
 
 
 @pytest.fixture(scope="module")
@@ -48,20 +37,6 @@ def server(tmp_path_factory) -> Iterator[dict[str, str]]:
         ).json()
         chat = next(i for i in inboxes if i["channel_type"] == "web_widget")
         yield {"base": srv.base, "chat_inbox": chat["id"]}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(
-            "browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)"
-        )
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Customer:

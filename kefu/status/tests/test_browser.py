@@ -15,9 +15,6 @@ from kefu.core.testing import demo_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PHISHING = {
     "kind": "phishing_wave",
     "severity": "critical",
@@ -43,16 +40,6 @@ def server(tmp_path_factory):
             base_url=srv.base, headers={"Authorization": f"Bearer {srv.token}"}, timeout=10
         )
         yield srv.base, api
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

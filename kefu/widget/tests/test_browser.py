@@ -19,9 +19,6 @@ from kefu.core.testing import demo_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = os.environ.get("KEFU_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 MAX_BYTES = 1024 * 1024  # the server's attachment limit here, so "too large" is cheap to make
 # Remembers every socket the page opens, so a test can cut the connection under the widget.
 # Chromium's offline emulation does not stop WebSockets, so while `__offline` is set a new socket
@@ -47,7 +44,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e5273a8a0000000049454e44ae426082"
 )
-
 
 
 class Server:
@@ -81,16 +77,6 @@ def server(tmp_path_factory):
     with demo_server(tmp_path_factory.mktemp("kefu-widget-e2e"), env=env, demo_args=("--no-help-center",),
                      token_for="mei@lumen.exchange") as srv:  # fmt: skip
         yield Server(srv.base, srv.token)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
