@@ -18,11 +18,13 @@ console's draft endpoint, so a slow model never holds the web process's shared s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import ssl
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,27 +98,21 @@ def chat_complete(messages: list[dict[str, str]], *, config: LlmConfig | None = 
         raise LlmError("off")
     started = time.perf_counter()
     deadline = started + config.timeout_s
-    try:
-        with (
-            httpx.Client(timeout=_timeout(config), verify=_tls(), follow_redirects=False) as client,
-            client.stream(
-                "POST",
-                config.endpoint,
-                json=_request_body(messages, config),
-                headers=_headers(config),
-            ) as response,
-        ):
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                _check_progress(body, deadline)
-            status = response.status_code
-    except httpx.TimeoutException:
-        raise _failed(LlmError("timeout", f"no answer within {config.timeout_s:g} s")) from None
-    except httpx.HTTPError as exc:
-        raise _failed(LlmError("unreachable", type(exc).__name__)) from None
-    except LlmError as exc:
-        raise _failed(exc) from None
+    with (
+        _call_errors(config),
+        httpx.Client(timeout=_timeout(config), verify=_tls(), follow_redirects=False) as client,
+        client.stream(
+            "POST",
+            config.endpoint,
+            json=_request_body(messages, config),
+            headers=_headers(config),
+        ) as response,
+    ):
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            _check_progress(body, deadline)
+        status = response.status_code
     return _completion(status, bytes(body), config, started)
 
 
@@ -129,7 +125,7 @@ async def chat_complete_async(
         raise LlmError("off")
     started = time.perf_counter()
     deadline = started + config.timeout_s
-    try:
+    with _call_errors(config):
         async with (
             httpx.AsyncClient(
                 timeout=_timeout(config), verify=_tls(), follow_redirects=False
@@ -146,13 +142,20 @@ async def chat_complete_async(
                 body += chunk
                 _check_progress(body, deadline)
             status = response.status_code
+    return _completion(status, bytes(body), config, started)
+
+
+@contextlib.contextmanager
+def _call_errors(config: LlmConfig) -> Iterator[None]:
+    """A failed call, whatever broke, as one LlmError (logged and counted by `_failed`)."""
+    try:
+        yield
     except httpx.TimeoutException:
         raise _failed(LlmError("timeout", f"no answer within {config.timeout_s:g} s")) from None
     except httpx.HTTPError as exc:
         raise _failed(LlmError("unreachable", type(exc).__name__)) from None
     except LlmError as exc:
         raise _failed(exc) from None
-    return _completion(status, bytes(body), config, started)
 
 
 @functools.cache
