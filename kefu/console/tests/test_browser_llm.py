@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from kefu.console.tests.test_browser import browser, customer, open_row, sign_in  # noqa: F401
+from kefu.console.tests.test_browser import customer, open_row, sign_in  # noqa: F401
 from kefu.core.testing import demo_server
 from kefu.intelligence.testing import FakeLlmServer, FakeReply
 

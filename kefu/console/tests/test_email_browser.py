@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kefu.console.tests.test_browser import browser, server, sign_in  # noqa: F401 - fixtures
+from kefu.console.tests.test_browser import server, sign_in  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,6 @@ from kefu.console.tests.test_browser import open_row, sign_in
 
 # The console's end-to-end fixtures: a fresh `kefu serve` with the demo, chromium, customers.
 server = console_e2e.server
-browser = console_e2e.browser
 customer = console_e2e.customer
 
 pytestmark = pytest.mark.browser
