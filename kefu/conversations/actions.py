@@ -655,24 +655,12 @@ def _secret_shared(conversation: Conversation, kinds: list[str], *, language: st
 
     safety = Actor.system("safety")
     moment = now()
-    warning = Message.objects.create(
-        conversation=conversation,
-        inbox=conversation.inbox,
-        direction=Direction.OUTGOING,
-        author_label="safety",
-        body=secret_warning(language=language or conversation.language, kinds=kinds),
-        delivery_status=DeliveryStatus.SENT
-        if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
-        else DeliveryStatus.PENDING,
-        metadata={
-            "notice": "secret_shared",
-            "kinds": kinds,
-            **safety_actions.outgoing_metadata(conversation.contact),
-        },
-        created_at=moment,
-        updated_at=moment,
+    _safety_notice(
+        conversation,
+        secret_warning(language=language or conversation.language, kinds=kinds),
+        {"notice": "secret_shared", "kinds": kinds},
+        moment=moment,
     )
-    _emit_message(conversation, message_state(warning, attachments=[]))
     changed = []
     if conversation.priority != Priority.URGENT:
         conversation.priority, conversation.priority_rank = (
@@ -771,7 +759,19 @@ def security_tip_send(
         raise RuntimeError(
             f"security tip {kind!r} blocked by the guard: {checked.violations[0].rule}"
         )
-    tip = Message.objects.create(
+    return _safety_notice(conversation, body, {"notice": "security_tip", "tip": kind})
+
+
+def _safety_notice(
+    conversation: Conversation,
+    body: str,
+    metadata: dict[str, Any],
+    *,
+    moment: datetime | None = None,
+) -> Message:
+    """kefu's own safety message to the customer (a warning, a tip): stored and emitted."""
+    moment = moment or now()
+    notice = Message.objects.create(
         conversation=conversation,
         inbox=conversation.inbox,
         direction=Direction.OUTGOING,
@@ -780,14 +780,12 @@ def security_tip_send(
         delivery_status=DeliveryStatus.SENT
         if conversation.inbox.channel_type in _IMMEDIATE_CHANNELS
         else DeliveryStatus.PENDING,
-        metadata={
-            "notice": "security_tip",
-            "tip": kind,
-            **safety_actions.outgoing_metadata(conversation.contact),
-        },
+        metadata={**metadata, **safety_actions.outgoing_metadata(conversation.contact)},
+        created_at=moment,
+        updated_at=moment,
     )
-    _emit_message(conversation, message_state(tip, attachments=[]))
-    return tip
+    _emit_message(conversation, message_state(notice, attachments=[]))
+    return notice
 
 
 @transaction.atomic
