@@ -182,8 +182,10 @@ def test_connection_cut_mid_conversation_loses_and_doubles_nothing(server, conte
 
     # Cut the network and the socket under a message that may or may not have been acked.
     _send(page, "second: sent as the line drops")
-    context.set_offline(True)
+    # Close first, then go offline: once Chromium emulates offline, the close frame of an open
+    # socket may never leave, and the page hears of the close only at the browser's own timeout.
     page.evaluate("window.__offline = true; window.__sockets.forEach(s => s.close())")
+    context.set_offline(True)
     _send(page, "third: typed while offline")
     for i in range(3):
         server.reply(conversation, f"agent update {i}")
