@@ -220,6 +220,7 @@ SAFETY_OFFICIAL_DOMAINS = env_list("KEFU_OFFICIAL_DOMAINS", [])
 SAFETY_CACHE_SECONDS = env_int("KEFU_SAFETY_CACHE_SECONDS", 0 if TESTING else 5)
 # Routing queues (with teams and fallbacks) read once per this many seconds per process.
 ROUTING_CACHE_SECONDS = env_int("KEFU_ROUTING_CACHE_SECONDS", 0 if TESTING else 5)
+SEARCH_INDEX_CHECK_SECONDS = env_float("KEFU_SEARCH_INDEX_CHECK_SECONDS", 0 if TESTING else 1.0)
 # Not official, but replies may link them: public block explorers (a TxID's status). The
 # outbound guard lets these through; /verify/ never calls them official.
 SAFETY_TRUSTED_LINK_DOMAINS = env_list(

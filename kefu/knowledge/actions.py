@@ -563,6 +563,7 @@ def article_draft_from_conversation(
 
 
 def _bump_index() -> int:
+    transaction.on_commit(engine.INDEX.expire)
     return counter_next(key="knowledge_search_seq")
 
 

@@ -80,6 +80,35 @@ def test_a_chinese_question_finds_an_english_only_article(world):
     assert "staking-rewards" in top("ステーキングの報酬はいつ支払われますか", "ja")
 
 
+def test_the_index_asks_the_database_once_per_interval_and_at_once_after_a_write_here(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from uuid import uuid4
+
+    from kefu.knowledge import search as engine
+    from kefu.knowledge.models import SearchDocument
+
+    settings.SEARCH_INDEX_CHECK_SECONDS = 3600
+    engine.INDEX.expire()  # earlier tests' rolled-back writes expired nothing
+    snap = engine.index_snapshot()
+    assert "staking-later" not in top("staking rewards paid daily", "en")
+    # Another process rewrites a document: this one keeps its index until the interval ends.
+    doc = SearchDocument.objects.filter(language="en").first()
+    SearchDocument.objects.filter(pk=doc.pk).update(token=uuid4())
+    assert engine.index_snapshot() is snap
+    # A publish here expires the check when it commits: the new article is found at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        a = actions.article_create(slug="staking-later", actor=Actor.system("t"), category=world_category("trading"))
+        actions.article_draft_save(
+            article=a, language="en", title="Staking rewards are paid daily at 00:00 UTC",
+            body="Staking rewards accrue daily and are paid every day at 00:00 UTC.\n", actor=Actor.system("t"),
+        )
+        actions.article_publish(article=a, language="en", actor=Actor.system("t"))
+    fresh = engine.index_snapshot()
+    assert fresh is not snap and fresh.size == snap.size + 1
+    assert top("staking rewards paid daily", "en")[0] == "staking-later"
+
+
 def world_category(slug):
     from kefu.knowledge.models import Category
 
