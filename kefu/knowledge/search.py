@@ -694,16 +694,7 @@ def snippet(text: str, query: str, language: str | None, *, width: int = 200) ->
         return ""
     norm, index = _normalized_with_map(text)
     spans: list[tuple[int, int, str]] = []
-    for surface in set(tx.highlight_terms(query, language)):
-        key = surface
-        if not tx.is_cjk(surface):
-            stem = tx.terms(surface, language, keep_stopwords=True)
-            key = stem[0] if stem else surface
-            if len(key) < 2:
-                continue
-            pattern = re.compile(r"(?<!\w)" + re.escape(key) + r"\w*")
-        else:
-            pattern = re.compile(re.escape(key))
+    for key, pattern in _highlight_patterns(query, language):
         for m in pattern.finditer(norm):
             if index is None:
                 spans.append((m.start(), m.end(), key))
@@ -733,6 +724,23 @@ def snippet(text: str, query: str, language: str | None, *, width: int = 200) ->
         pos = e
     parts.append(escape(text[pos:end]))
     return ("…" if begin > 0 else "") + "".join(parts).strip() + ("…" if end < len(text) else "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _highlight_patterns(query: str, language: str | None) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """(term, compiled pattern) per word of the query: made once per query, not per result."""
+    out = []
+    for surface in sorted(set(tx.highlight_terms(query, language))):
+        key = surface
+        if not tx.is_cjk(surface):
+            stem = tx.terms(surface, language, keep_stopwords=True)
+            key = stem[0] if stem else surface
+            if len(key) < 2:
+                continue
+            out.append((key, re.compile(r"(?<!\w)" + re.escape(key) + r"\w*")))
+        else:
+            out.append((key, re.compile(re.escape(key))))
+    return tuple(out)
 
 
 def _densest_window(spans: list[tuple[int, int, str]], width: int) -> int:
