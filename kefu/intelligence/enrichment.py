@@ -85,7 +85,8 @@ def enrichment_compute(
 
 
 def enrichment_warm_up() -> None:
-    """Load the language, sentiment and topic models and the sentence encoder now.
+    """Load the language, sentiment and topic models and the sentence encoder now, and
+    cache the encoder's pieces of the topic model's words.
 
     They load lazily (seconds on a busy machine, the encoder's table is 65 MB); a server calls
     this at start in a background thread so its first customers do not wait for it.
@@ -93,6 +94,7 @@ def enrichment_warm_up() -> None:
     from django.db import close_old_connections
 
     from kefu.core.clock import now
+    from kefu.intelligence.embeddings import pieces_warm
 
     try:
         classifier = enrichment_model()
@@ -110,5 +112,7 @@ def enrichment_warm_up() -> None:
                 conversation_created_at=moment,
                 moment=moment,
             )
+        if classifier is not None:
+            pieces_warm(classifier.common_words())
     finally:
         close_old_connections()

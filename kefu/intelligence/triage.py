@@ -312,6 +312,13 @@ class TopicClassifier:
                 out.append(Prediction(best, p, teams.get(best), ranked))
         return out
 
+    def common_words(self) -> list[str]:
+        """The single words of the word vocabulary, those in the most training texts first
+        (lowest idf): what the sentence encoder's piece cache is warmed with."""
+        vocabulary, idf = self.word.vocabulary_, self.word.idf_
+        words = [term for term in vocabulary if " " not in term]
+        return sorted(words, key=lambda term: (idf[vocabulary[term]], term))
+
     # --- storage -----------------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:

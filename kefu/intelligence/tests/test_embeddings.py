@@ -114,3 +114,17 @@ def test_a_text_longer_than_the_one_text_path_takes_the_library_path():
     embeddings.piece_cache_clear()
     np.testing.assert_allclose(embed([long])[0], _library(long), atol=1e-5)
     assert not embeddings._one_text._slots  # it did not go through (nor flush) the cache
+
+
+def test_pieces_warm_caches_the_first_pieces_up_to_its_limit():
+    tokenize = embeddings.encoder()._tokenizer.encode
+    embeddings.piece_cache_clear()
+    words = ["withdrawal", "deposit", "提现", "Auszahlung", "verification", "network"]
+    assert embeddings.pieces_warm(words, limit=4) == 4
+    cached = list(embeddings._one_text._slots)
+    pieces = [p for w in words for p in tokenize(w, out_type=int, add_bos=False, add_eos=False)]
+    assert cached == list(dict.fromkeys(pieces))[:4]
+    # Warmed rows are the ones the forward pass would have computed.
+    np.testing.assert_allclose(
+        embed(["withdrawal deposit"])[0], _library("withdrawal deposit"), atol=1e-5
+    )

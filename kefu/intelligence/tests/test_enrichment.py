@@ -145,3 +145,18 @@ def test_the_console_shows_language_sentiment_urgency_and_reasons(demo, trained)
     assert "says &#x27;hacked&#x27;" in badge and "says &#x27;ridiculous&#x27;" in badge
     # The header names the topic the classifier chose for the new conversation.
     assert "· security" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_warm_up_caches_the_encoder_pieces_of_the_topic_models_words():
+    from kefu.intelligence import embeddings
+
+    model = triage_model_train(examples=examples_from_help_center(HELP), source="help-center")
+    embeddings.encoder()
+    embeddings.piece_cache_clear()
+    enrichment_module.enrichment_warm_up()
+    classifier = enrichment_module.enrichment_model()
+    assert classifier is not None and model.active
+    tokenize = embeddings.encoder()._tokenizer.encode
+    common = {p for word in classifier.common_words()[:20] for p in tokenize(word, out_type=int)}
+    assert common <= set(embeddings._one_text._slots)

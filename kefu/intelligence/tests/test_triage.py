@@ -100,6 +100,15 @@ def test_it_says_i_dont_know_when_unsure(cold_model):
     assert p.topic == "security" and p.team == "security"
 
 
+def test_common_words_are_single_words_most_frequent_first():
+    texts = ["withdrawal pending", "withdrawal missing", "withdrawal late", "deposit late"]
+    model, _ = TopicClassifier.fit(texts, ["w", "w", "w", "d"], calibrate=False)
+    words = model.common_words()
+    assert all(" " not in word for word in words)
+    assert set(words) == {"withdrawal", "pending", "missing", "late", "deposit"}
+    assert words[:2] == ["withdrawal", "late"]  # in 3 and 2 of the 4 texts
+
+
 def test_serialization_round_trip_is_exact_and_pickle_free(cold_model):
     blob = cold_model.to_bytes()
     again = TopicClassifier.from_bytes(blob)
