@@ -281,7 +281,7 @@ class _Index:
             order = sorted(weighted, key=vocab.id_of)
             term_parts.append(np.fromiter((vocab.ids[t] for t in order), dtype=np.int32, count=len(order)))
             tf_parts.append(np.fromiter((weighted[t] for t in order), dtype=np.float32, count=len(order)))
-            doc_len.append(sum(w * len(f) for w, f in zip(FIELD_WEIGHTS, row["fields"], strict=True)))
+            doc_len.append(sum(len(f) for f in row["fields"]))
 
         n = len(ids)
         term_ids = np.concatenate(term_parts) if term_parts else np.zeros(0, dtype=np.int32)
@@ -487,7 +487,7 @@ def _lexical(terms: list[QueryTerm], snap: _Snapshot, visible: np.ndarray, limit
             continue
         a, b = snap.post_off[tid], snap.post_off[tid + 1]
         rows, tf = snap.post_rows[a:b], snap.post_tf[a:b]
-        scores[rows] += t.weight * tf * (BM25_K1 + 1.0) / (tf + norm[rows])  # rows are distinct per term
+        scores[rows] += _bm25_idf(t, int(snap.df[tid]), snap.size) * tf * (BM25_K1 + 1.0) / (tf + norm[rows])  # rows distinct per term
     scores[~visible] = 0.0
     matched = np.flatnonzero(scores)
     if len(matched) > limit:
@@ -608,6 +608,13 @@ def _semantic(snap: _Snapshot, cand: np.ndarray, sims: np.ndarray, qvec: np.ndar
         offsets = np.concatenate([[0], np.cumsum(lengths[has])[:-1]])
         best[has] = np.maximum.reduceat(passage_sims, offsets)
     return np.clip(PASSAGE_BLEND * best + (1 - PASSAGE_BLEND) * doc_sim, 0.0, 1.0)
+
+
+def _bm25_idf(t: QueryTerm, df: int, n: int) -> float:
+    """Robertson's IDF, floored near zero as SQLite's FTS5 does (a term in most documents says
+    almost nothing), times the query term's discount for corrections and completions."""
+    discount = t.weight / _idf(df, n)
+    return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6) * discount
 
 
 def _coverage(snap: _Snapshot, cand: np.ndarray, terms: list[QueryTerm]) -> np.ndarray:
