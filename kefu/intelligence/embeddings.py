@@ -126,7 +126,7 @@ def pieces_warm(texts: Iterable[str], *, limit: int = PIECE_CACHE // 2) -> int:
     wanted = list(pieces)[: min(limit, PIECE_CACHE)]
     for start in range(0, len(wanted), 256):
         with _lock:
-            _one_text.cache(wanted[start : start + 256])
+            _one_text.warm(wanted[start : start + 256])
     return len(wanted)
 
 
@@ -207,6 +207,10 @@ class _OneText:
 
     def clear(self) -> None:
         self._slots.clear()
+
+    def warm(self, ids: list[int]) -> None:
+        with self._threads():
+            self.cache(ids)
 
     def encode(self, text: str) -> np.ndarray | None:
         """The (512,) embedding of `text`; None when it is too long for this path."""
