@@ -236,6 +236,7 @@ def conversation_assign(
     if conversation.status == Status.CLOSED:
         raise Conflict(f"#{conversation.number} is closed")
     changed = []
+    assignee_before = conversation.assignee_id
     if assignee is not ...:
         if assignee is not None and not assignee.is_active:
             raise ValidationFailed(f"{assignee.display_name} is deactivated", field="assignee_id")
@@ -253,11 +254,21 @@ def conversation_assign(
     if not changed:
         return conversation
     conversation.save(update_fields=conversation.touch_fields(*changed))
+    _load_moved(conversation, assignee_id=assignee_before, status=conversation.status)
     who = conversation.assignee.display_name if conversation.assignee else "nobody"
     text = f"Assigned to {who}" + (f" ({conversation.team.name})" if conversation.team else "")
     _activity_add(conversation, actor, text)
     _emit_conversation("conversation.assigned", conversation, actor, changed=changed, public=True)
     return conversation
+
+
+def _load_moved(conversation: Conversation, *, assignee_id: Any, status: str) -> None:
+    """Routing's per-agent load counters follow an assignee or status change, in this
+    transaction (its candidate read orders agents by them; docs/subsystems/routing.md).
+    `assignee_id` and `status` are the values before the change."""
+    from kefu.routing.actions import agent_load_track
+
+    agent_load_track(conversation=conversation, assignee_id=assignee_id, status=status)
 
 
 def _agent_sees_inbox(agent: Agent, inbox: Inbox) -> bool:
@@ -305,6 +316,7 @@ def conversation_set_status(
     conversation.last_activity_at = moment
     fields.append("last_activity_at")
     conversation.save(update_fields=conversation.touch_fields(*fields))
+    _load_moved(conversation, assignee_id=conversation.assignee_id, status=previous)
     _activity_add(conversation, actor, f"Status: {previous} → {status}")
     _emit_conversation(
         "conversation.status_changed",
@@ -552,6 +564,7 @@ def _message_receive_locked(
         conversation.save(
             update_fields=conversation.touch_fields("status", "snoozed_until", "resolved_at")
         )
+        _load_moved(conversation, assignee_id=conversation.assignee_id, status=previous)
         _emit_conversation(
             "conversation.status_changed",
             conversation,

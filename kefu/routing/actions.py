@@ -7,19 +7,25 @@ agent's load is recounted under that lock, so two workers can never both fill an
 slot. Every automatic assignment goes through the profile lock; manual and supervisor
 assignment (kefu.conversations.actions.conversation_assign) may go over capacity on purpose.
 SQLite serializes writers (IMMEDIATE transactions), which gives the same guarantees.
+
+Load counters (AgentLoad): every transaction that changes them locks their rows in agent
+order, one statement (`_loads_add`), and never waits for a profile or conversation lock while
+holding one; `agent_load_fix` locks a single row. So counter writers cannot deadlock with each
+other or with a decision holding a profile lock.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 
 from kefu.accounts.models import Agent, Team
@@ -31,19 +37,26 @@ from kefu.core.actors import Actor, ActorKind
 from kefu.core.clock import now
 from kefu.core.db import row_read
 from kefu.core.errors import Conflict, PermissionDenied, ValidationFailed
+from kefu.core.ids import uuid7
 from kefu.inboxes.models import Inbox
-from kefu.routing.models import ConversationRouting, Queue, RoutingProfile, Tier
+from kefu.routing.models import AgentLoad, ConversationRouting, Queue, RoutingProfile, Tier
 from kefu.routing.priority import TOPICS, PriorityInput, priority_score
 from kefu.routing.selectors import (
     DEFAULT_CAPACITY,
+    LOAD_STATUSES,
+    Candidate,
     agent_load,
+    agent_loads_drift,
     capacity_of,
     channel_kind,
+    inbox_cached,
     on_shift,
     queue_for,
     queue_get,
     routing_candidates,
 )
+
+log = logging.getLogger(__name__)
 
 ROUTER = Actor.system("routing")
 
@@ -276,6 +289,101 @@ def conversation_prioritize(*, conversation: Conversation) -> ConversationRoutin
     return r
 
 
+# --- load counters -------------------------------------------------------------------------
+
+
+def agent_load_track(*, conversation: Conversation, assignee_id: Any, status: str) -> None:
+    """Keep the AgentLoad counters in step with a change of a conversation's assignee or status.
+
+    Called by the conversation actions inside their transaction, after the change, with the
+    assignee and status the conversation had before it. No statement when the change moves no
+    load (a reply, open <-> pending, a team change).
+    """
+    before = assignee_id if status in LOAD_STATUSES else None
+    after = conversation.assignee_id if conversation.status in LOAD_STATUSES else None
+    if before == after:
+        return
+    inbox = (
+        conversation.inbox
+        if Conversation.inbox.is_cached(conversation)
+        else inbox_cached(conversation.inbox_id)
+    )
+    kind = channel_kind(inbox.channel_type)
+    _loads_add(kind, [(a, d) for a, d in ((before, -1), (after, 1)) if a is not None])
+
+
+def _loads_add(kind: str, deltas: list[tuple[Any, int]]) -> None:
+    """Add to counters, creating missing rows, in one statement that takes the rows' locks in
+    agent order (the order every counter writer uses, so two of them never deadlock)."""
+    moment = connection.ops.adapt_datetimefield_value(now())
+    rows, params = [], []
+    for agent_id, delta in sorted(deltas, key=lambda d: str(d[0])):
+        rows.append("(%s, %s, %s, %s, %s, %s)")
+        params += [_load_id(), moment, moment, _agent_db_id(agent_id), kind, delta]
+    table = AgentLoad._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (id, created_at, updated_at, agent_id, kind, held) "  # noqa: S608 - names from model meta, values as parameters
+            f"VALUES {', '.join(rows)} ON CONFLICT (agent_id, kind) DO UPDATE "
+            f"SET held = {table}.held + excluded.held, updated_at = excluded.updated_at",
+            params,
+        )
+
+
+def _load_id() -> Any:
+    return AgentLoad._meta.pk.get_db_prep_value(uuid7(), connection)
+
+
+def _agent_db_id(agent_id: Any) -> Any:
+    return Agent._meta.pk.get_db_prep_value(agent_id, connection)
+
+
+def agent_load_fix(*, agent_id: Any, kind: str) -> int:
+    """Set one agent's counter of `kind` to a fresh count of their conversations; returns it.
+
+    The counter row is locked first, then counted by a later statement: that count sees every
+    change committed before the lock, and a change committed after it adds its own delta to
+    the value written here. One row only, so this never waits holding another counter's lock.
+    """
+    table = AgentLoad._meta.db_table
+    moment = connection.ops.adapt_datetimefield_value(now())
+    who = _agent_db_id(agent_id)
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {table} (id, created_at, updated_at, agent_id, kind, held) "  # noqa: S608 - names from model meta, values as parameters
+            "VALUES (%s, %s, %s, %s, %s, 0) ON CONFLICT (agent_id, kind) DO UPDATE "
+            f"SET held = {table}.held",  # locks the existing row
+            [_load_id(), moment, moment, who, kind],
+        )
+        held = agent_load(agent_id, kind)
+        cur.execute(
+            f"UPDATE {table} SET held = %s, updated_at = %s WHERE agent_id = %s AND kind = %s",  # noqa: S608 - names from model meta, values as parameters
+            [held, moment, who, kind],
+        )
+    return held
+
+
+def agent_loads_repair() -> int:
+    """Correct every counter that drifted from the conversations; returns how many did.
+
+    Drift means something changed an assignee or status without the conversation actions
+    (raw SQL, a bulk import, an inbox's channel type edited in the admin). Run by the
+    `routing_loads_repair` job every minute and by `kefu routing loads --repair`.
+    """
+    drifted = agent_loads_drift()
+    fixed = 0
+    for agent_id, kind, counter, count in drifted:
+        try:
+            agent_load_fix(agent_id=agent_id, kind=kind)
+        except IntegrityError:
+            continue  # the agent was deleted meanwhile (their rows went with them)
+        fixed += 1
+        log.warning(
+            "routing: load counter of %s (%s) was %s, counted %s", agent_id, kind, counter, count
+        )
+    return fixed
+
+
 # --- assignment ----------------------------------------------------------------------------
 
 
@@ -293,37 +401,64 @@ class RouteResult:
 def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | None:
     """The open conversation under a row lock, skipped (None) when another worker holds it.
 
-    Plain statements: the ORM's six-table join cost more to build than to run. The inbox and
-    the routing row come with it; the contact, assignee and queue load when used.
+    One plain statement for the conversation and the routing columns a decision reads (the
+    ORM's joins cost more to build than to run); the inbox comes from the routing cache. The
+    routing row is a partial instance (`_ROUTING_READ` fields): save it with update_fields.
     """
-    unassigned = "" if reassign else " AND assignee_id IS NULL"
-    c = row_read(
-        Conversation,
-        conversation_id,
-        where=f" AND status = %s{unassigned}",
-        params=(Status.OPEN,),
-        lock="skip_locked",
+    unassigned = " AND c.assignee_id IS NULL" if not reassign else ""
+    lock = ""
+    if connection.features.has_select_for_update_skip_locked:
+        lock = " FOR UPDATE OF c SKIP LOCKED"
+    rows = list(
+        Conversation.objects.raw(
+            "SELECT c.*, r.id AS kefu_r_id, r.queue_id AS kefu_r_queue, "  # noqa: S608 - names from model meta, values as parameters
+            "r.assignments AS kefu_r_assignments, r.note AS kefu_r_note "
+            f"FROM {Conversation._meta.db_table} c LEFT JOIN {ConversationRouting._meta.db_table} r "
+            f"ON r.conversation_id = c.id WHERE c.id = %s AND c.status = %s{unassigned}{lock}",
+            [Conversation._meta.pk.get_db_prep_value(conversation_id, connection), Status.OPEN],
+        )
     )
-    if c is None:
+    if not rows:
         return None
-    c.inbox = row_read(Inbox, c.inbox_id)
-    routing = row_read(ConversationRouting, c.pk, column="conversation_id")
-    if routing is not None:
+    c = rows[0]
+    c.inbox = inbox_cached(c.inbox_id)
+    if c.kefu_r_id is not None:
+        to_id = ConversationRouting._meta.pk.to_python
+        routing = ConversationRouting.from_db(
+            connection.alias,
+            _ROUTING_READ,
+            [
+                to_id(c.kefu_r_id),
+                c.pk,
+                Queue._meta.pk.to_python(c.kefu_r_queue),
+                c.kefu_r_assignments,
+                c.kefu_r_note,
+            ],
+        )
         Conversation.routing.related.set_cached_value(c, routing)
         ConversationRouting.conversation.field.set_cached_value(routing, c)
     return c
 
 
-def _take_slot(profile_id: Any, kind: str) -> RoutingProfile | None:
+# In the order of the model's fields, as Model.from_db wants them.
+_ROUTING_READ = ["id", "conversation_id", "queue_id", "assignments", "note"]
+
+
+def _take_slot(cand: Candidate, kind: str) -> RoutingProfile | None:
     """Lock the agent's profile (skipping one another worker holds) and recheck capacity.
 
     The load is counted by a second statement, so it sees every assignment committed before
-    this lock was taken (a statement's snapshot is taken when it starts).
+    this lock was taken (a statement's snapshot is taken when it starts). When the count
+    differs from the counter the candidate was chosen by, the counter is set right here.
     """
-    profile = row_read(RoutingProfile, profile_id, lock="skip_locked")
+    profile = row_read(RoutingProfile, cand.profile_id, lock="skip_locked")
     if profile is None:
         return None
-    if agent_load(profile.agent_id, kind) >= capacity_of(profile, kind):
+    load = agent_load(profile.agent_id, kind)
+    if load != cand.load:
+        # Drifted, or moved since it was read (another change committed meanwhile).
+        agent_load_fix(agent_id=profile.agent_id, kind=kind)
+    if load >= capacity_of(profile, kind):
         return None
     return profile
 
@@ -336,6 +471,11 @@ def _bot_holds(conversation: Conversation) -> bool:
     from kefu.bot.selectors import bot_holds
 
     return bot_holds(conversation)
+
+
+# Candidates read per statement: the first nearly always takes the slot; a locked profile or
+# a drifted counter moves to the next, and a full batch of refusals reads the next batch.
+CANDIDATES_PER_READ = 8
 
 
 def conversation_route(
@@ -375,19 +515,32 @@ def conversation_route(
             tried.append(q)
             # In a fallback queue the agent must speak that queue's language, not the customer's.
             langs = None if q == queue or q is None else list(q.languages)
-            for cand in routing_candidates(c, q, exclude=exclude, moment=moment, languages=langs):
-                profile = _take_slot(cand.profile_id, kind)
-                if profile is None:
-                    continue
-                note = ""
-                if q != queue and q is not None:
-                    note = (
-                        f"No agent available in {queue.name if queue else 'its queue'}; "
-                        f"fell back to {q.name}"
-                    )
-                decided = (time.perf_counter() - started) * 1000
-                res = _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
-                return dataclasses.replace(res, decided_in_ms=decided)
+            skipped: set[Any] = set()
+            while True:
+                batch = routing_candidates(
+                    c,
+                    q,
+                    exclude=exclude | skipped,
+                    moment=moment,
+                    languages=langs,
+                    limit=CANDIDATES_PER_READ,
+                )
+                for cand in batch:
+                    profile = _take_slot(cand, kind)
+                    if profile is None:
+                        skipped.add(cand.agent_id)
+                        continue
+                    note = ""
+                    if q != queue and q is not None:
+                        note = (
+                            f"No agent available in {queue.name if queue else 'its queue'}; "
+                            f"fell back to {q.name}"
+                        )
+                    decided = (time.perf_counter() - started) * 1000
+                    res = _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
+                    return dataclasses.replace(res, decided_in_ms=decided)
+                if len(batch) < CANDIDATES_PER_READ:
+                    break
             if q is None or q.fallback_id is None or q.fallback in tried:
                 break
             q = q.fallback

@@ -9,7 +9,12 @@ class RoutingConfig(AppConfig):
     def ready(self) -> None:
         from kefu.core.events import event_subscribe
         from kefu.core.schedule import Job, job_register
-        from kefu.routing.tasks import RESCORED, routing_on_event, routing_sweep_job
+        from kefu.routing.tasks import (
+            RESCORED,
+            routing_loads_repair_job,
+            routing_on_event,
+            routing_sweep_job,
+        )
 
         event_subscribe(routing_on_event, deferred=True, types=RESCORED)
 
@@ -20,7 +25,7 @@ class RoutingConfig(AppConfig):
         from kefu.routing.models import Queue, RoutingProfile
         from kefu.routing.selectors import routing_cache_clear, routing_snapshot_changed
 
-        for model in (Queue, Team):
+        for model in (Queue, Team, Inbox):
             post_save.connect(routing_cache_clear, sender=model, dispatch_uid=f"routing-{model}")
             post_delete.connect(
                 routing_cache_clear, sender=model, dispatch_uid=f"routing-d-{model}"
@@ -34,3 +39,4 @@ class RoutingConfig(AppConfig):
                 routing_snapshot_changed, sender=through, dispatch_uid=f"routing-m2m-{through}"
             )
         job_register(Job("routing_sweep", 15, routing_sweep_job))
+        job_register(Job("routing_loads_repair", 60, routing_loads_repair_job))

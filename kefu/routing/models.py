@@ -34,6 +34,30 @@ class RoutingProfile(BaseModel):
         return f"routing profile of {self.agent_id}"
 
 
+class AgentLoad(BaseModel):
+    """How many open and pending conversations an agent holds, per channel kind.
+
+    Choosing an agent reads these rows instead of counting every candidate's conversations.
+    The conversation actions keep them in step in the transaction of each change of assignee
+    or status (`routing.actions.agent_load_track`). They are an estimate all the same: the
+    slot is taken under the profile lock with a fresh count (`_take_slot`), so a drifted row
+    costs a retry, never an agent over capacity; `agent_loads_repair` corrects drift.
+    """
+
+    agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=8)  # "chat" or "ticket" (selectors.channel_kind)
+    held = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of every read and write (agent first, then kind).
+            models.UniqueConstraint(fields=["agent", "kind"], name="routing_agent_load_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} holds {self.held} {self.kind}"
+
+
 class Queue(BaseModel):
     """Where waiting conversations line up: per team, topic and language.
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,9 +16,10 @@ from kefu.accounts.models import Agent, Presence, Team
 from kefu.accounts.permissions import Perm, agent_can
 from kefu.conversations.models import Conversation, Status
 from kefu.core.clock import now
+from kefu.core.db import row_read
 from kefu.core.errors import NotFound, PermissionDenied
 from kefu.inboxes.models import ChannelType, Inbox
-from kefu.routing.models import ConversationRouting, Queue, RoutingProfile
+from kefu.routing.models import AgentLoad, ConversationRouting, Queue, RoutingProfile
 from kefu.routing.priority import priority_explain, topic_slug, weights
 
 TICKET_CHANNELS = {ChannelType.EMAIL}
@@ -77,6 +78,27 @@ def _queues() -> tuple[dict[Any, Queue], list[Queue]]:
 
 def routing_cache_clear(**_: Any) -> None:
     _QUEUES.clear()
+    _INBOXES.clear()
+
+
+_INBOXES: dict[Any, tuple[float, Inbox]] = {}
+
+
+def inbox_cached(inbox_id: Any) -> Inbox:
+    """The inbox, read at most once per KEFU_ROUTING_CACHE_SECONDS per process: every decision
+    needs its channel kind (and the bot check its settings). Saving an inbox clears this
+    process's copy. The instance is shared: read only.
+    """
+    ttl = settings.ROUTING_CACHE_SECONDS
+    moment = time.monotonic()
+    hit = _INBOXES.get(inbox_id)
+    if ttl > 0 and hit is not None and moment - hit[0] < ttl:
+        return hit[1]
+    inbox = row_read(Inbox, inbox_id)
+    if inbox is None:
+        raise Inbox.DoesNotExist(f"inbox {inbox_id} is gone")
+    _INBOXES[inbox_id] = (moment, inbox)
+    return inbox
 
 
 def queue_get(queue_id: Any) -> Queue | None:
@@ -114,8 +136,7 @@ def queue_for(*, topic: str, language: str, tier: str | None = None) -> Queue | 
 class Candidate:
     profile_id: Any
     agent_id: Any
-    last_assigned_at: datetime | None
-    load: int
+    load: int  # from the maintained counter (AgentLoad): an estimate until _take_slot recounts
     capacity: int
 
     @property
@@ -160,8 +181,18 @@ def _ids_in(column: str, values: list[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
 
+def _uuids_in(column: str, model: Any, ids: list[Any]) -> tuple[str, list[Any]]:
+    """`column` among primary keys of `model`. On PostgreSQL one array parameter written as text
+    (`'{…}'::uuid[]`): a list of UUID objects cost more to bind than the query to run."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::uuid[])", ["{" + ",".join(str(i) for i in ids) + "}"]
+    return _ids_in(column, [_db_id(model, i) for i in ids])
+
+
 def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
-    """Open and pending conversations per agent of one channel kind: one grouped statement."""
+    """Open and pending conversations per agent of one channel kind, counted: one grouped
+    statement. The count that decides capacity (`_take_slot`); the candidate read uses the
+    maintained AgentLoad rows instead."""
     if not agent_ids:
         return {}
     ids = [_db_id(Agent, a) for a in agent_ids]
@@ -183,6 +214,36 @@ def agent_load(agent_id: Any, kind: str) -> int:
     return agent_loads([agent_id], kind).get(agent_id, 0)
 
 
+def agent_loads_drift() -> list[tuple[Any, str, int | None, int]]:
+    """(agent, kind, counter, count) for every AgentLoad row that differs from the conversations.
+
+    One statement, so the counters and the counts come from the same snapshot: counters kept
+    in step by the conversations' own transactions then always agree, whatever commits
+    meanwhile; a difference is drift.
+    """
+    status, status_params = _ids_in("c.status", list(LOAD_STATUSES))
+    tickets, ticket_params = _ids_in("i.channel_type", sorted(TICKET_CHANNELS))
+    sql = (
+        f"SELECT 0, agent_id, kind, held FROM {AgentLoad._meta.db_table} "  # noqa: S608 - names from model meta, values as parameters
+        "UNION ALL "
+        f"SELECT 1, c.assignee_id, CASE WHEN {tickets} THEN 'ticket' ELSE 'chat' END, count(*) "
+        f"FROM {Conversation._meta.db_table} c JOIN {Inbox._meta.db_table} i ON i.id = c.inbox_id "
+        f"WHERE c.assignee_id IS NOT NULL AND {status} GROUP BY 2, 3"
+    )
+    counters: dict[tuple[Any, str], int] = {}
+    counts: dict[tuple[Any, str], int] = {}
+    to_id = Agent._meta.pk.to_python
+    with connection.cursor() as cur:
+        cur.execute(sql, [*ticket_params, *status_params])
+        for side, agent_id, kind, n in cur.fetchall():
+            (counts if side else counters)[(to_id(agent_id), kind)] = n
+    return [
+        (agent_id, kind, counters.get((agent_id, kind)), counts.get((agent_id, kind), 0))
+        for agent_id, kind in sorted({*counters, *counts}, key=lambda k: (str(k[0]), k[1]))
+        if counters.get((agent_id, kind), 0) != counts.get((agent_id, kind), 0)
+    ]
+
+
 def capacity_of(profile: RoutingProfile, kind: str) -> int:
     return int((profile.capacity or {}).get(kind, DEFAULT_CAPACITY[kind]))
 
@@ -194,28 +255,128 @@ def routing_candidates(
     exclude: set[Any] = frozenset(),  # type: ignore[assignment]
     moment: datetime | None = None,
     languages: list[str] | None = None,
+    limit: int | None = None,
 ) -> list[Candidate]:
-    """Agents who may take the conversation now, best first.
+    """Agents who may take the conversation now, best first (the first `limit` of them).
 
     Best = most spare capacity for the conversation's channel kind; ties go to the agent idle
     longest. Only agents in the queue's team and a team of the inbox, with the right skill
     (generalists have none) and language, online and on shift, with spare capacity.
     `languages` replaces the conversation's language (a fallback queue's languages; [] = any).
 
-    Who could ever take it (teams, tier, skill, language, shift) is decided in memory from a
-    snapshot of the routing profiles; who can take it now (online, active, with spare
-    capacity, and their loads) is read live for those agents (`agent_loads_online`). The slot is taken under a
-    lock with a fresh count afterwards (`_take_slot`), so a stale snapshot can cost a retry,
-    never an agent over capacity.
+    Who could ever take it (teams, tier, skill, language) is decided in memory from a snapshot
+    of the routing profiles, once per kind of conversation (`_eligible`); shifts are checked
+    now; who can take it now (online, active, auto-assigning, with spare capacity by the
+    AgentLoad counters) and in which order is one statement with `LIMIT`. The slot is taken
+    under a lock with a fresh count afterwards (`_take_slot`), so a stale snapshot or a
+    drifted counter can cost a retry, never an agent over capacity.
     """
     moment = moment or now()
-    slug = topic_slug(conversation.topic)
     kind = channel_kind(conversation.inbox.channel_type)
-    snap = _profiles_snapshot()
+    group = _eligible(_profiles_snapshot(), conversation, queue, languages)
+    open_shifts = frozenset(
+        shift for shift in {p.shift_id for p in group.shifted} if on_shift(shift, moment)
+    )
+    if exclude:
+        profiles = [p for p in group.of(open_shifts) if p.agent_id not in exclude]
+        where = _uuids_in("p.id", RoutingProfile, [p.pk for p in profiles]) if profiles else None
+    else:
+        where = group.where(open_shifts)
+    if where is None:
+        return []
+    return _candidates_read(where, kind, limit)
+
+
+def _candidates_read(where: tuple[str, list[Any]], kind: str, limit: int | None) -> list[Candidate]:
+    """Among the profiles `where` selects: those online, active and auto-assigning with spare
+    capacity of `kind` by the counters (no counter row = nothing held), best first."""
+    ids_sql, ids_params = where
+    sql = (
+        "SELECT x.id, x.agent_id, x.held, x.cap FROM ("  # noqa: S608 - names from model meta, values as parameters
+        "SELECT p.id, p.agent_id, p.last_assigned_at, COALESCE(l.held, 0) AS held, "
+        "COALESCE(CAST(p.capacity ->> %s AS INTEGER), %s) AS cap "
+        f"FROM {RoutingProfile._meta.db_table} p "
+        f"JOIN {Agent._meta.db_table} a ON a.id = p.agent_id "
+        f"LEFT JOIN {AgentLoad._meta.db_table} l ON l.agent_id = p.agent_id AND l.kind = %s "
+        f"WHERE {ids_sql} AND p.auto_assign AND a.is_active AND a.presence = %s) x "
+        "WHERE x.cap > x.held "
+        "ORDER BY x.cap - x.held DESC, x.last_assigned_at ASC NULLS FIRST, x.id"
+    )
+    params = [kind, DEFAULT_CAPACITY[kind], kind, *ids_params, Presence.ONLINE]
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    profile_id, agent_id = RoutingProfile._meta.pk.to_python, Agent._meta.pk.to_python
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return [
+            Candidate(profile_id(p), agent_id(a), held, cap) for p, a, held, cap in cur.fetchall()
+        ]
+
+
+@dataclass(frozen=True)
+class _Profile:
+    pk: Any
+    agent_id: Any
+    skills: tuple[str, ...]
+    tier: str
+    shift_id: Any
+    languages: tuple[str, ...]
+    teams: frozenset[Any]
+
+
+@dataclass(frozen=True)
+class _Eligible:
+    """Profiles that could take one kind of conversation (same inbox, queue team and tier,
+    topic and language), split by whether a shift calendar must be asked first."""
+
+    always: list[_Profile]
+    shifted: list[_Profile]
+    # The SQL condition selecting those on shift, per set of open shift calendars (that set
+    # changes a few times a day), built once: hundreds of ids cost time to write out.
+    _where: dict[frozenset[Any], tuple[str, list[Any]] | None] = field(default_factory=dict)
+
+    def of(self, open_shifts: frozenset[Any]) -> list[_Profile]:
+        return self.always + [p for p in self.shifted if p.shift_id in open_shifts]
+
+    def where(self, open_shifts: frozenset[Any]) -> tuple[str, list[Any]] | None:
+        if open_shifts not in self._where:
+            ids = [p.pk for p in self.of(open_shifts)]
+            self._where[open_shifts] = _uuids_in("p.id", RoutingProfile, ids) if ids else None
+        return self._where[open_shifts]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    taken: float
+    profiles: list[_Profile]
+    inbox_teams: dict[Any, frozenset[Any]]
+    # Filled as decisions ask: (inbox, queue team and tier, topic, languages) -> _Eligible.
+    eligible: dict[tuple[Any, ...], _Eligible]
+
+
+_SNAPSHOT: dict[str, _Snapshot] = {}
+
+
+def _eligible(
+    snap: _Snapshot, conversation: Conversation, queue: Queue | None, languages: list[str] | None
+) -> _Eligible:
+    slug = topic_slug(conversation.topic)
+    key = (
+        conversation.inbox_id,
+        queue.team_id if queue is not None else None,
+        queue.tier if queue is not None else None,
+        slug,
+        conversation.language if languages is None else None,
+        None if languages is None else tuple(languages),
+    )
+    hit = snap.eligible.get(key)
+    if hit is not None:
+        return hit
     inbox_teams = snap.inbox_teams.get(conversation.inbox_id, frozenset())
-    eligible = []
+    always, shifted = [], []
     for prof in snap.profiles:
-        if prof.agent_id in exclude or not (prof.teams & inbox_teams):
+        if not (prof.teams & inbox_teams):
             continue
         if queue is not None and (prof.tier != queue.tier or queue.team_id not in prof.teams):
             continue
@@ -226,48 +387,9 @@ def routing_candidates(
                 continue
         elif languages and not any(language_matches(prof.languages, x) for x in languages):
             continue
-        if prof.shift_id is not None and not on_shift(prof.shift_id, moment):
-            continue
-        eligible.append(prof)
-    if not eligible:
-        return []
-    loads = agent_loads_online([p.agent_id for p in eligible], kind)
-    out = []
-    for prof in eligible:
-        load = loads.get(prof.agent_id)
-        if load is None:
-            continue  # offline or deactivated now
-        cap = int(prof.capacity.get(kind, DEFAULT_CAPACITY[kind]))
-        if cap > load:
-            out.append(
-                Candidate(prof.pk, prof.agent_id, snap.last_assigned.get(prof.pk), load, cap)
-            )
-    epoch = datetime.min.replace(tzinfo=UTC)
-    out.sort(key=lambda c: (-c.spare, c.last_assigned_at or epoch, str(c.profile_id)))
-    return out
-
-
-@dataclass(frozen=True)
-class _Profile:
-    pk: Any
-    agent_id: Any
-    skills: tuple[str, ...]
-    capacity: dict[str, int]
-    tier: str
-    shift_id: Any
-    languages: tuple[str, ...]
-    teams: frozenset[Any]
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    taken: float
-    profiles: list[_Profile]
-    inbox_teams: dict[Any, frozenset[Any]]
-    last_assigned: dict[Any, datetime | None]  # kept current by this process's assignments
-
-
-_SNAPSHOT: dict[str, _Snapshot] = {}
+        (always if prof.shift_id is None else shifted).append(prof)
+    hit = snap.eligible[key] = _Eligible(always, shifted)
+    return hit
 
 
 def _profiles_snapshot() -> _Snapshot:
@@ -287,77 +409,40 @@ def _profiles_snapshot() -> _Snapshot:
     inbox_teams: dict[Any, set[Any]] = {}
     for inbox_id, team_id in Inbox.teams.through.objects.values_list("inbox_id", "team_id"):
         inbox_teams.setdefault(inbox_id, set()).add(team_id)
-    profiles, last = [], {}
-    for (
-        pk,
-        agent_id,
-        skills,
-        capacity,
-        tier,
-        shift_id,
-        assigned,
-        spoken,
-    ) in RoutingProfile.objects.filter(auto_assign=True, agent__is_active=True).values_list(
-        "pk",
-        "agent_id",
-        "skills",
-        "capacity",
-        "tier",
-        "shift_id",
-        "last_assigned_at",
-        "agent__languages",
-    ):
-        profiles.append(
-            _Profile(
-                pk,
-                agent_id,
-                tuple(skills or ()),
-                dict(capacity or {}),
-                tier,
-                shift_id,
-                tuple(spoken or ()),
-                frozenset(teams.get(agent_id, ())),
-            )
+    profiles = [
+        _Profile(
+            pk,
+            agent_id,
+            tuple(skills or ()),
+            tier,
+            shift_id,
+            tuple(spoken or ()),
+            frozenset(teams.get(agent_id, ())),
         )
-        last[pk] = assigned
-    snap = _Snapshot(moment, profiles, {k: frozenset(v) for k, v in inbox_teams.items()}, last)
+        for pk, agent_id, skills, tier, shift_id, spoken in RoutingProfile.objects.filter(
+            auto_assign=True, agent__is_active=True
+        )
+        .order_by("pk")
+        .values_list("pk", "agent_id", "skills", "tier", "shift_id", "agent__languages")
+    ]
+    inbox_teams_of = {k: frozenset(v) for k, v in inbox_teams.items()}
+    # Nothing changed since the last read (the usual case): keep what was worked out from it.
+    same = hit is not None and hit.profiles == profiles and hit.inbox_teams == inbox_teams_of
+    snap = _Snapshot(moment, profiles, inbox_teams_of, hit.eligible if same and hit else {})
     _SNAPSHOT["profiles"] = snap
     return snap
 
 
 def routing_snapshot_changed(sender: Any = None, instance: Any = None, **kw: Any) -> None:
-    """Signal receiver: drop the snapshot, or note a new last assignment without re-reading."""
+    """Signal receiver: drop the snapshot, unless only a profile's last assignment moved (the
+    candidate read takes that tie-break from the database)."""
     fields = kw.get("update_fields")
-    snap = _SNAPSHOT.get("profiles")
-    if (
-        snap is not None
-        and isinstance(instance, RoutingProfile)
-        and fields
-        and set(fields) <= {"last_assigned_at", "updated_at"}
-    ):
-        if instance.pk in snap.last_assigned:
-            snap.last_assigned[instance.pk] = instance.last_assigned_at
+    if isinstance(instance, RoutingProfile) and fields and set(fields) <= _TIE_BREAK_FIELDS:
         return
     _SNAPSHOT.clear()
 
 
-def agent_loads_online(agent_ids: list[Any], kind: str) -> dict[Any, int]:
-    """Load per agent, for those of `agent_ids` online and active now.
-
-    Two plain statements, each a simple index read whatever the planner's statistics say (a
-    join of the two was planned as a nested loop over the grouped loads on a fresh database).
-    """
-    ids = [_db_id(Agent, a) for a in agent_ids]
-    by_db = dict(zip(ids, agent_ids, strict=True))
-    who, params = _ids_in("id", ids)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT id FROM {Agent._meta.db_table} WHERE {who} AND presence = %s AND is_active",  # noqa: S608 - names from model meta, values as parameters
-            [*params, Presence.ONLINE],
-        )
-        online = [by_db.get(row[0], row[0]) for row in cur.fetchall()]
-    loads = agent_loads(online, kind)
-    return {a: loads.get(a, 0) for a in online}
+_TIE_BREAK_FIELDS = {"last_assigned_at", "updated_at"}
 
 
 def queue_waiting(queue: Queue) -> QuerySet[ConversationRouting]:

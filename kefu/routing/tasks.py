@@ -50,3 +50,10 @@ def routing_sweep_job() -> object:
     from kefu.routing.actions import routing_sweep
 
     return routing_sweep()
+
+
+def routing_loads_repair_job() -> object:
+    # Runs with automatic routing off too: manual picks and the queue ETA read the counters.
+    from kefu.routing.actions import agent_loads_repair
+
+    return agent_loads_repair()
