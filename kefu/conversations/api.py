@@ -14,7 +14,7 @@ from ninja import Status as Reply
 from kefu.accounts.models import Agent, Team
 from kefu.api import agent_of
 from kefu.conversations import actions
-from kefu.conversations.models import Conversation, Priority, Status
+from kefu.conversations.models import Conversation, Priority, Status, Tag
 from kefu.conversations.selectors import (
     access_attachment,
     access_conversation,
@@ -93,11 +93,11 @@ def conversation_list(request: HttpRequest, filters: Query[ConversationFilters])
     if f.language:
         qs = qs.filter(language=f.language)
     if f.tag:
-        # A semi-join, not a join: the planner can walk the activity index and probe tags.
-        tagged = Conversation.tags.through.objects.filter(
-            conversation_id=OuterRef("pk"), tag__name=f.tag.strip().lower()
-        )
-        qs = qs.filter(Exists(tagged))
+        # The tag's id first, then a semi-join on it: the planner walks the activity index and
+        # probes the tag links, with one table fewer to plan.
+        tag_id = Tag.objects.filter(name=f.tag.strip().lower()).values_list("pk", flat=True).first()
+        tagged = Conversation.tags.through.objects.filter(conversation_id=OuterRef("pk"), tag_id=tag_id)
+        qs = qs.filter(Exists(tagged)) if tag_id is not None else qs.none()
     if f.contact:
         qs = qs.filter(contact_id=f.contact)
     if f.q:

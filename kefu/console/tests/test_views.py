@@ -292,10 +292,13 @@ def test_the_list_page_has_a_query_budget(demo, django_assert_max_num_queries):
     # session + agent; cursors (inboxes, streams); list (states, tags, extras, waiting messages,
     # seen marks, team ids); view counts (team ids, totals, waiting, their messages and seen
     # marks); filter options (inboxes, languages, tags); the console's announcements (read
-    # fresh, after the cursors, so the banner is never older than the stream position).
-    with django_assert_max_num_queries(21):
+    # fresh, after the cursors, so the banner is never older than the stream position). Each
+    # visibility check reads the agent's inboxes first (three times on this page), and the
+    # rows' channel, assignee and team names are one more statement: a few rows each, cheaper
+    # for PostgreSQL than planning them into the list query.
+    with django_assert_max_num_queries(25):
         assert mei.get("/console/?view=teams&status=all").status_code == 200
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         mei.get(
             f"/console/rows/?view=teams&status=all&ids={','.join(str(c.pk) for c in demo.conversations.values())}"
         )
