@@ -75,6 +75,8 @@ def pg_seed_keep(name: str, tag: str) -> None:
     from django.db import connections
 
     connections.close_all()
+    for conn in connections.all():
+        conn.close_pool()  # the pool keeps its connections open otherwise
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{SEED_DB}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{SEED_DB}" TEMPLATE "{name}"')
