@@ -33,7 +33,7 @@ def conversations_visible_to(agent: Agent) -> QuerySet[Conversation]:
     # it against 1 ms executing it (100k conversations).
     from kefu.inboxes.models import Inbox
 
-    inbox_ids = list(Inbox.objects.filter(teams__members=agent).values_list("pk", flat=True).distinct())
+    inbox_ids = list(Inbox.objects.filter(teams__members=agent).order_by().values_list("pk", flat=True).distinct())
     return qs.filter(inbox_id__in=inbox_ids)
 
 

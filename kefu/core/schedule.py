@@ -39,9 +39,29 @@ def _dispatch_recover() -> int:
     return dispatch_recover()
 
 
+# Tables whose statistics decide the list views' plans. SQLite has no autovacuum/autoanalyze:
+# without statistics its planner picks by index shape alone and, at 100k conversations, sorted
+# every conversation of an agent's inboxes for a 25-row page (200 ms instead of 10).
+SQLITE_ANALYZED = ("conversations_conversation", "conversations_conversation_tags")
+
+
+def sqlite_analyze() -> list[str]:
+    """Refresh SQLite's planner statistics of the list views' tables (PostgreSQL's autovacuum
+    does this itself). Runs when the scheduler starts and every six hours."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return []
+    with connection.cursor() as cur:
+        for table in SQLITE_ANALYZED:
+            cur.execute(f'ANALYZE "{table}"')
+    return list(SQLITE_ANALYZED)
+
+
 JOBS: list[Job] = [
     Job("event_log_prune", 3600, _prune_event_log),
     Job("dispatch_recover", 30, _dispatch_recover),
+    Job("sqlite_analyze", 6 * 3600, sqlite_analyze),
 ]
 
 
