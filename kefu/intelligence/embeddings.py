@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 DIM = 512
 # Pieces whose per-piece work a process keeps: 13 KB each, so at most 54 MB, resident only
-# as it fills. 2,000 banking77 queries use 1,665 distinct pieces, and 96 % of the pieces of
-# a message never seen before are already there (docs/subsystems/nlp.md).
+# as it fills. 1,998 banking77 queries streamed from an empty cache use 1,665 distinct
+# pieces and find 96 % of their pieces cached (docs/subsystems/nlp.md).
 PIECE_CACHE = 4096
 # A longer text (a long email) goes through the library's batched pass instead: the fixed
 # per-call costs no longer matter there, and it would flush the cache.
