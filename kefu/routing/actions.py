@@ -8,15 +8,17 @@ slot. Every automatic assignment goes through the profile lock; manual and super
 assignment (kefu.conversations.actions.conversation_assign) may go over capacity on purpose.
 SQLite serializes writers (IMMEDIATE transactions), which gives the same guarantees.
 
-Load counters (AgentLoad): every transaction that changes them locks their rows in agent
-order, one statement (`_loads_add`), and never waits for a profile or conversation lock while
-holding one; `agent_load_fix` locks a single row. So counter writers cannot deadlock with each
-other or with a decision holding a profile lock.
+Lock order, which every transaction that moves a load follows: the conversation, then (a
+decision or a manual pick) the agent's profile, then the load counters (AgentLoad) in one
+statement in agent order (`_loads_add`), then the event streams. A transaction moves counters
+at most once (an escalation commits the transfer before its decision), and `agent_load_fix`
+locks one counter row in a transaction of its own. So counter locks add no deadlock.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import time
@@ -44,7 +46,6 @@ from kefu.routing.priority import TOPICS, PriorityInput, priority_score
 from kefu.routing.selectors import (
     DEFAULT_CAPACITY,
     LOAD_STATUSES,
-    Candidate,
     agent_load,
     agent_loads_drift,
     capacity_of,
@@ -53,7 +54,7 @@ from kefu.routing.selectors import (
     on_shift,
     queue_for,
     queue_get,
-    routing_candidates,
+    routing_candidate_lock,
 )
 
 log = logging.getLogger(__name__)
@@ -444,23 +445,21 @@ def _lock_waiting(conversation_id: Any, *, reassign: bool) -> Conversation | Non
 _ROUTING_READ = ["id", "conversation_id", "queue_id", "assignments", "note"]
 
 
-def _take_slot(cand: Candidate, kind: str) -> RoutingProfile | None:
-    """Lock the agent's profile (skipping one another worker holds) and recheck capacity.
+def _slot_free(profile: RoutingProfile, kind: str) -> bool:
+    """Whether the agent of a profile locked by `routing_candidate_lock` has room: counted.
 
-    The load is counted by a second statement, so it sees every assignment committed before
-    this lock was taken (a statement's snapshot is taken when it starts). When the count
-    differs from the counter the candidate was chosen by, the counter is set right here.
+    A statement after the lock, so it sees every assignment committed before the lock was
+    taken (a statement's snapshot is taken when it starts). When the count differs from the
+    counter the profile was chosen by, the counter is set right after this transaction.
     """
-    profile = row_read(RoutingProfile, cand.profile_id, lock="skip_locked")
-    if profile is None:
-        return None
     load = agent_load(profile.agent_id, kind)
-    if load != cand.load:
-        # Drifted, or moved since it was read (another change committed meanwhile).
-        agent_load_fix(agent_id=profile.agent_id, kind=kind)
-    if load >= capacity_of(profile, kind):
-        return None
-    return profile
+    if load != profile.kefu_held:
+        # Drifted, or moved since it was read (a change committed meanwhile). Set right in a
+        # transaction of its own: here it would lock a counter out of order.
+        transaction.on_commit(
+            functools.partial(agent_load_fix, agent_id=profile.agent_id, kind=kind), robust=True
+        )
+    return load < capacity_of(profile, kind)
 
 
 def _bot_holds(conversation: Conversation) -> bool:
@@ -471,11 +470,6 @@ def _bot_holds(conversation: Conversation) -> bool:
     from kefu.bot.selectors import bot_holds
 
     return bot_holds(conversation)
-
-
-# Candidates read per statement: the first nearly always takes the slot; a locked profile or
-# a drifted counter moves to the next, and a full batch of refusals reads the next batch.
-CANDIDATES_PER_READ = 8
 
 
 def conversation_route(
@@ -515,32 +509,25 @@ def conversation_route(
             tried.append(q)
             # In a fallback queue the agent must speak that queue's language, not the customer's.
             langs = None if q == queue or q is None else list(q.languages)
-            skipped: set[Any] = set()
+            refused: set[Any] = set()
             while True:
-                batch = routing_candidates(
-                    c,
-                    q,
-                    exclude=exclude | skipped,
-                    moment=moment,
-                    languages=langs,
-                    limit=CANDIDATES_PER_READ,
+                profile = routing_candidate_lock(
+                    c, q, exclude=exclude | refused, moment=moment, languages=langs
                 )
-                for cand in batch:
-                    profile = _take_slot(cand, kind)
-                    if profile is None:
-                        skipped.add(cand.agent_id)
-                        continue
-                    note = ""
-                    if q != queue and q is not None:
-                        note = (
-                            f"No agent available in {queue.name if queue else 'its queue'}; "
-                            f"fell back to {q.name}"
-                        )
-                    decided = (time.perf_counter() - started) * 1000
-                    res = _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
-                    return dataclasses.replace(res, decided_in_ms=decided)
-                if len(batch) < CANDIDATES_PER_READ:
+                if profile is None:
                     break
+                if not _slot_free(profile, kind):
+                    refused.add(profile.agent_id)
+                    continue
+                note = ""
+                if q != queue and q is not None:
+                    note = (
+                        f"No agent available in {queue.name if queue else 'its queue'}; "
+                        f"fell back to {q.name}"
+                    )
+                decided = (time.perf_counter() - started) * 1000
+                res = _assign(c, r, profile, q, note=note, reason=reason, moment=moment)
+                return dataclasses.replace(res, decided_in_ms=decided)
             if q is None or q.fallback_id is None or q.fallback in tried:
                 break
             q = q.fallback
@@ -627,7 +614,6 @@ def queue_pick(*, agent: Agent, queue: Queue) -> Conversation:
 ESCALATION_TIERS = [Tier.L1, Tier.L2, Tier.DEPARTMENT]
 
 
-@transaction.atomic
 def conversation_escalate(
     *,
     conversation: Conversation,
@@ -637,12 +623,23 @@ def conversation_escalate(
 ) -> RouteResult | None:
     """Transfer to the next tier (L1 → L2 → department) or to a named queue, with a note.
 
-    The note is kept on the conversation as a private note for whoever takes it next.
+    The note is kept on the conversation as a private note for whoever takes it next. The
+    transfer commits first (the conversation then waits in its new queue), and the decision
+    runs in a transaction of its own, as every decision does: each transaction then moves load
+    counters in one statement (see the module's lock order).
     """
     _require(actor, Perm.CONVERSATION_ASSIGN_OTHERS)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("an escalation needs a transfer note", field="note")
+    c, queue = _escalate_transfer(conversation, actor, note, queue)
+    return conversation_route(conversation=c, reason=f"escalated to {queue.name}")
+
+
+@transaction.atomic
+def _escalate_transfer(
+    conversation: Conversation, actor: Actor, note: str, queue: Queue | None
+) -> tuple[Conversation, Queue]:
     c = conv.conversation_lock(conversation)
     if c.status in (Status.RESOLVED, Status.CLOSED):
         raise Conflict(f"#{c.number} is {c.status}")
@@ -658,10 +655,11 @@ def conversation_escalate(
     r.tier, r.queue, r.escalated = queue.tier, queue, True
     r.note = f"Escalated to {queue.name}"
     r.save(update_fields=r.touch_fields("tier", "queue", "escalated", "note"))
+    # Unassigned before the note is written: load counters are locked before event streams.
+    c = conv.conversation_assign(conversation=c, actor=ROUTER, assignee=None, team=queue.team)
     conv.note_add(conversation=c, actor=actor, body=f"Transfer to {queue.name}: {note}")
-    conv.conversation_assign(conversation=c, actor=ROUTER, assignee=None, team=queue.team)
     conversation_prioritize(conversation=c)
-    return conversation_route(conversation=c, reason=f"escalated to {queue.name}")
+    return c, queue
 
 
 # --- the sweep -----------------------------------------------------------------------------

@@ -40,7 +40,7 @@ class AgentLoad(BaseModel):
     Choosing an agent reads these rows instead of counting every candidate's conversations.
     The conversation actions keep them in step in the transaction of each change of assignee
     or status (`routing.actions.agent_load_track`). They are an estimate all the same: the
-    slot is taken under the profile lock with a fresh count (`_take_slot`), so a drifted row
+    slot is taken under the profile lock with a fresh count (`_slot_free`), so a drifted row
     costs a retry, never an agent over capacity; `agent_loads_repair` corrects drift.
     """
 

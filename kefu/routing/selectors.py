@@ -136,7 +136,7 @@ def queue_for(*, topic: str, language: str, tier: str | None = None) -> Queue | 
 class Candidate:
     profile_id: Any
     agent_id: Any
-    load: int  # from the maintained counter (AgentLoad): an estimate until _take_slot recounts
+    load: int  # the maintained counter (AgentLoad): an estimate until `_slot_free` counts
     capacity: int
 
     @property
@@ -191,7 +191,7 @@ def _uuids_in(column: str, model: Any, ids: list[Any]) -> tuple[str, list[Any]]:
 
 def agent_loads(agent_ids: list[Any], kind: str) -> dict[Any, int]:
     """Open and pending conversations per agent of one channel kind, counted: one grouped
-    statement. The count that decides capacity (`_take_slot`); the candidate read uses the
+    statement. The count that decides capacity (`_slot_free`); the candidate read uses the
     maintained AgentLoad rows instead."""
     if not agent_ids:
         return {}
@@ -255,63 +255,108 @@ def routing_candidates(
     exclude: set[Any] = frozenset(),  # type: ignore[assignment]
     moment: datetime | None = None,
     languages: list[str] | None = None,
-    limit: int | None = None,
 ) -> list[Candidate]:
-    """Agents who may take the conversation now, best first (the first `limit` of them).
+    """Agents who may take the conversation now, best first (`routing_candidate_lock` takes
+    the best one for a decision; this lists them all, for estimates).
 
     Best = most spare capacity for the conversation's channel kind; ties go to the agent idle
     longest. Only agents in the queue's team and a team of the inbox, with the right skill
     (generalists have none) and language, online and on shift, with spare capacity.
     `languages` replaces the conversation's language (a fallback queue's languages; [] = any).
-
-    Who could ever take it (teams, tier, skill, language) is decided in memory from a snapshot
-    of the routing profiles, once per kind of conversation (`_eligible`); shifts are checked
-    now; who can take it now (online, active, auto-assigning, with spare capacity by the
-    AgentLoad counters) and in which order is one statement with `LIMIT`. The slot is taken
-    under a lock with a fresh count afterwards (`_take_slot`), so a stale snapshot or a
-    drifted counter can cost a retry, never an agent over capacity.
     """
-    moment = moment or now()
-    kind = channel_kind(conversation.inbox.channel_type)
-    group = _eligible(_profiles_snapshot(), conversation, queue, languages)
-    open_shifts = frozenset(
-        shift for shift in {p.shift_id for p in group.shifted} if on_shift(shift, moment)
-    )
-    if exclude:
-        profiles = [p for p in group.of(open_shifts) if p.agent_id not in exclude]
-        where = _uuids_in("p.id", RoutingProfile, [p.pk for p in profiles]) if profiles else None
-    else:
-        where = group.where(open_shifts)
+    where = _who_could(conversation, queue, exclude, moment or now(), languages)
     if where is None:
         return []
-    return _candidates_read(where, kind, limit)
-
-
-def _candidates_read(where: tuple[str, list[Any]], kind: str, limit: int | None) -> list[Candidate]:
-    """Among the profiles `where` selects: those online, active and auto-assigning with spare
-    capacity of `kind` by the counters (no counter row = nothing held), best first."""
-    ids_sql, ids_params = where
-    sql = (
-        "SELECT x.id, x.agent_id, x.held, x.cap FROM ("  # noqa: S608 - names from model meta, values as parameters
-        "SELECT p.id, p.agent_id, p.last_assigned_at, COALESCE(l.held, 0) AS held, "
-        "COALESCE(CAST(p.capacity ->> %s AS INTEGER), %s) AS cap "
-        f"FROM {RoutingProfile._meta.db_table} p "
-        f"JOIN {Agent._meta.db_table} a ON a.id = p.agent_id "
-        f"LEFT JOIN {AgentLoad._meta.db_table} l ON l.agent_id = p.agent_id AND l.kind = %s "
-        f"WHERE {ids_sql} AND p.auto_assign AND a.is_active AND a.presence = %s) x "
-        "WHERE x.cap > x.held "
-        "ORDER BY x.cap - x.held DESC, x.last_assigned_at ASC NULLS FIRST, x.id"
+    kind = channel_kind(conversation.inbox.channel_type)
+    sql, params = _candidates_sql(
+        where,
+        kind,
+        select="p.id, p.agent_id, COALESCE(l.held, 0), "
+        "COALESCE(CAST(p.capacity ->> %s AS INTEGER), %s)",
+        select_params=[kind, DEFAULT_CAPACITY[kind]],
     )
-    params = [kind, DEFAULT_CAPACITY[kind], kind, *ids_params, Presence.ONLINE]
-    if limit is not None:
-        sql += " LIMIT %s"
-        params.append(limit)
     profile_id, agent_id = RoutingProfile._meta.pk.to_python, Agent._meta.pk.to_python
     with connection.cursor() as cur:
         cur.execute(sql, params)
         return [
             Candidate(profile_id(p), agent_id(a), held, cap) for p, a, held, cap in cur.fetchall()
         ]
+
+
+def routing_candidate_lock(
+    conversation: Conversation,
+    queue: Queue | None,
+    *,
+    exclude: set[Any] = frozenset(),  # type: ignore[assignment]
+    moment: datetime | None = None,
+    languages: list[str] | None = None,
+) -> RoutingProfile | None:
+    """The best candidate's profile (as `routing_candidates` orders them), locked with
+    `FOR UPDATE SKIP LOCKED` in the same statement: a profile another worker holds is passed
+    over for the next. `kefu_held` on it is the load counter it was chosen by.
+
+    Who could ever take it (teams, tier, skill, language) is decided in memory from a snapshot
+    of the routing profiles, once per kind of conversation (`_eligible`); shifts are checked
+    now; who can take it now (online, active, auto-assigning, spare capacity by the AgentLoad
+    counter) and which one is best is this one statement. The caller recounts the load under
+    the lock before taking the slot, so a stale snapshot or a drifted counter can cost a
+    retry, never an agent over capacity. SQLite has no row locks and serializes writers.
+    """
+    where = _who_could(conversation, queue, exclude, moment or now(), languages)
+    if where is None:
+        return None
+    lock = ""
+    if connection.features.has_select_for_update_skip_locked:
+        lock = " FOR UPDATE OF p SKIP LOCKED"
+    sql, params = _candidates_sql(
+        where,
+        channel_kind(conversation.inbox.channel_type),
+        select="p.*, COALESCE(l.held, 0) AS kefu_held",
+        tail=f" LIMIT 1{lock}",
+    )
+    return next(iter(RoutingProfile.objects.raw(sql, params)), None)
+
+
+def _who_could(
+    conversation: Conversation,
+    queue: Queue | None,
+    exclude: set[Any],
+    moment: datetime,
+    languages: list[str] | None,
+) -> tuple[str, list[Any]] | None:
+    """The SQL condition on `p.id` selecting the profiles that could take the conversation
+    (None: nobody could)."""
+    group = _eligible(_profiles_snapshot(), conversation, queue, languages)
+    open_shifts = frozenset(
+        shift for shift in {p.shift_id for p in group.shifted} if on_shift(shift, moment)
+    )
+    if not exclude:
+        return group.where(open_shifts)
+    ids = [p.pk for p in group.of(open_shifts) if p.agent_id not in exclude]
+    return _uuids_in("p.id", RoutingProfile, ids) if ids else None
+
+
+def _candidates_sql(
+    where: tuple[str, list[Any]],
+    kind: str,
+    *,
+    select: str,
+    select_params: list[Any] = (),  # type: ignore[assignment]
+    tail: str = "",
+) -> tuple[str, list[Any]]:
+    """Among the profiles `where` selects: those online, active and auto-assigning with spare
+    capacity of `kind` by the counters (no counter row = nothing held), best first."""
+    ids_sql, ids_params = where
+    spare = "COALESCE(CAST(p.capacity ->> %s AS INTEGER), %s) - COALESCE(l.held, 0)"
+    cap = [kind, DEFAULT_CAPACITY[kind]]
+    sql = (
+        f"SELECT {select} FROM {RoutingProfile._meta.db_table} p "  # noqa: S608 - names from model meta, values as parameters
+        f"JOIN {Agent._meta.db_table} a ON a.id = p.agent_id "
+        f"LEFT JOIN {AgentLoad._meta.db_table} l ON l.agent_id = p.agent_id AND l.kind = %s "
+        f"WHERE {ids_sql} AND p.auto_assign AND a.is_active AND a.presence = %s "
+        f"AND {spare} > 0 ORDER BY {spare} DESC, p.last_assigned_at ASC NULLS FIRST, p.id{tail}"
+    )
+    return sql, [*select_params, kind, *ids_params, Presence.ONLINE, *cap, *cap]
 
 
 @dataclass(frozen=True)
