@@ -14,13 +14,7 @@ lexical_0002 = importlib.import_module("kefu.knowledge.migrations.0002_lexical_i
 
 SQLITE_REBUILD = "INSERT INTO knowledge_search_fts(knowledge_search_fts) VALUES ('rebuild')"
 
-
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
+_run = lexical_0002._run  # runs each vendor's statements
 
 
 class Migration(migrations.Migration):
