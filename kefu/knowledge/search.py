@@ -180,6 +180,12 @@ class _Snapshot:
         return len(self.ids)
 
     @functools.cached_property
+    def bm25_norm(self) -> np.ndarray:
+        """Per row: BM25's length normalisation `k1 × (1 − b + b × len / avglen)`."""
+        avg = max(float(self.doc_len.mean()), 1.0) if self.size else 1.0
+        return (BM25_K1 * (1.0 - BM25_B + BM25_B * self.doc_len / avg)).astype(np.float32)
+
+    @functools.cached_property
     def language_codes(self) -> tuple[list[str], np.ndarray]:
         """(distinct languages, per row its index there): per-language sums in one bincount."""
         names = sorted(set(self.languages))
@@ -379,6 +385,7 @@ class QueryTerm:
     term: str
     weight: float  # IDF, discounted for corrections and completions
     original: bool  # typed by the searcher, not a correction/completion
+    discount: float = 1.0  # the share of a typed word's weight a correction/completion gets
 
 
 @dataclass
@@ -426,14 +433,15 @@ def query_terms(query: str, language: str | None, snap: _Snapshot, vocab: _Vocab
         if df == 0 and short and term.isascii() and term.isalpha() and len(term) >= 4:
             for fix, distance in _corrections(term, snap, vocab):
                 if fix not in out:
-                    out[fix] = QueryTerm(fix, _idf(df_of(fix), n) * (0.8 if distance == 1 else 0.6), False)
+                    discount = 0.8 if distance == 1 else 0.6
+                    out[fix] = QueryTerm(fix, _idf(df_of(fix), n) * discount, False, discount)
     if complete_last and raw:
         last = tx.normalize(query).split()[-1] if query.split() else ""
         last = re.sub(r"\W", "", last)
         if len(last) >= 3 and last.isascii() and df_of(last) == 0 and df_of(raw[-1]) == 0:
             for word in _completions(last, snap, vocab):
                 if word not in out:
-                    out[word] = QueryTerm(word, _idf(df_of(word), n) * 0.7, False)
+                    out[word] = QueryTerm(word, _idf(df_of(word), n) * 0.7, False, 0.7)
     return list(out.values())
 
 
@@ -480,7 +488,7 @@ def _lexical(terms: list[QueryTerm], snap: _Snapshot, visible: np.ndarray, limit
     if not snap.size:
         return np.zeros(0, dtype=np.int64), scores[:0]
     ids = INDEX.vocab.ids
-    norm = BM25_K1 * (1.0 - BM25_B + BM25_B * snap.doc_len / max(float(snap.doc_len.mean()), 1.0))
+    norm = snap.bm25_norm
     for t in terms:
         tid = ids.get(t.term)
         if t.weight <= 0 or tid is None or tid >= len(snap.df) or not snap.df[tid]:
@@ -613,8 +621,7 @@ def _semantic(snap: _Snapshot, cand: np.ndarray, sims: np.ndarray, qvec: np.ndar
 def _bm25_idf(t: QueryTerm, df: int, n: int) -> float:
     """Robertson's IDF, floored near zero as SQLite's FTS5 does (a term in most documents says
     almost nothing), times the query term's discount for corrections and completions."""
-    discount = t.weight / _idf(df, n)
-    return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6) * discount
+    return max(math.log((n - df + 0.5) / (df + 0.5)), 1e-6) * t.discount
 
 
 def _coverage(snap: _Snapshot, cand: np.ndarray, terms: list[QueryTerm]) -> np.ndarray:
